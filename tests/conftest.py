@@ -1,0 +1,34 @@
+"""Shared fixtures: the real MovieLens-100K and LLM texts from the shared data folder.
+
+`UR4REC_SHARED_DATA` overrides the folder that holds `ml-100k/`, `llm-generated/` and `sasrec/`;
+by default it is `../shared/data` beside the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data_root() -> Path:
+    return Path(os.environ.get("UR4REC_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def ml100k_dir() -> Path:
+    path = shared_data_root() / "ml-100k"
+    if not (path / "u.data").is_file():
+        pytest.skip(f"MovieLens-100K not found at {path}; set UR4REC_SHARED_DATA")
+    return path
+
+
+@pytest.fixture(scope="session")
+def texts_dir() -> Path:
+    path = shared_data_root() / "llm-generated" / "ml-100k"
+    if not (path / "user_preferences.json").is_file():
+        pytest.skip(f"LLM texts not found at {path}; set UR4REC_SHARED_DATA")
+    return path

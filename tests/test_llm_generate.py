@@ -1,0 +1,436 @@
+"""Text generation against a mock DashScope server on 127.0.0.1 (started by each test).
+
+The real `dashscope` SDK sends the requests; only the server is fake. It records every
+request body and counts the requests it is handling at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from ur4rec.cli import main as cli_main
+from ur4rec.data.movielens import read_ml100k
+from ur4rec.data.split import leave_one_out
+from ur4rec.errors import LLMError
+from ur4rec.llm.api_key import RedactingFilter, mask_key
+from ur4rec.llm.cache import CACHE_FILE, TextCache
+from ur4rec.llm.dashscope_client import (
+    DEFAULT_TIMEOUT_S,
+    QuotaExhaustedError,
+    resolve_timeout,
+    retry_after_seconds,
+)
+from ur4rec.llm.generate import generate_texts
+from ur4rec.llm.prompts import build_item_prompt, load_template
+from ur4rec.llm.templates import item_template
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FAKE_KEY = "sk-test-secret-1234567890"
+TEMPLATE_HASH = load_template("items").hash
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False  # never answer
+
+
+def prompt_of(body: dict) -> str:
+    return body["input"]["messages"][-1]["content"]
+
+
+def ok(index: int, body: dict) -> Reply:
+    first_line = prompt_of(body).splitlines()[0]
+    return Reply(200, {
+        "request_id": f"req-{index}",
+        "output": {"choices": [{"finish_reason": "stop", "message": {
+            "role": "assistant", "content": f"Generated for: {first_line}"}}]},
+        "usage": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15},
+    })
+
+
+def error(status: int, code: str, headers: dict[str, str] | None = None) -> Reply:
+    body = {"request_id": "req-error", "code": code, "message": f"mock {code}"}
+    return Reply(status, body, headers or {})
+
+
+class MockDashScope:
+    """A DashScope text-generation endpoint that answers with `responder(index, body)`."""
+
+    def __init__(self, responder: Callable[[int, dict], Reply], delay_s: float = 0.0) -> None:
+        self.responder = responder
+        self.delay_s = delay_s
+        self.lock = threading.Lock()
+        self.bodies: list[dict] = []
+        self.auth_headers: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.release = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.mock = self  # type: ignore[attr-defined]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/v1"
+
+    def prompts(self) -> list[str]:
+        with self.lock:
+            return [prompt_of(body) for body in self.bodies]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.bodies.clear()
+            self.auth_headers.clear()
+            self.max_in_flight = 0
+
+    def __enter__(self) -> MockDashScope:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        mock: MockDashScope = self.server.mock  # type: ignore[attr-defined]
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with mock.lock:
+            index = len(mock.bodies)
+            mock.bodies.append(body)
+            mock.auth_headers.append(self.headers.get("Authorization", ""))
+            mock.in_flight += 1
+            mock.max_in_flight = max(mock.max_in_flight, mock.in_flight)
+        time.sleep(mock.delay_s)
+        reply = mock.responder(index, body)
+        if reply.hang:
+            mock.release.wait(30)
+        with mock.lock:
+            mock.in_flight -= 1
+        if reply.hang:
+            return
+        payload = json.dumps(reply.body).encode("utf-8")
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture(autouse=True)
+def local_only_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                 "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("DASHSCOPE_API_KEY", FAKE_KEY)
+
+
+@pytest.fixture(scope="module")
+def ml100k(ml100k_dir: Path):
+    data = read_ml100k(ml100k_dir)
+    return data, leave_one_out(data)
+
+
+def generate_items(ml100k, server: MockDashScope, out: Path, **overrides):
+    data, split = ml100k
+    options = dict(model="qwen-plus", max_concurrency=2, limit=5, backend="dashscope",
+                   timeout_s=10, base_url=server.base_url, backoff_base_s=0.01)
+    options.update(overrides)
+    return generate_texts("items", data, split, out, **options)
+
+
+def cached(out: Path, model: str = "qwen-plus") -> dict[str, tuple[str, str]]:
+    with TextCache(out / CACHE_FILE) as cache:
+        return {e.raw_id: (e.status, e.text) for e in cache.entries("items", TEMPLATE_HASH, model)}
+
+
+def exported(out: Path) -> dict[str, str]:
+    return json.loads((out / "item_descriptions.json").read_text(encoding="utf-8"))
+
+
+def test_concurrency_never_exceeds_limit(ml100k, tmp_path: Path) -> None:
+    data, _ = ml100k
+    with MockDashScope(ok, delay_s=0.05) as server:
+        summary = generate_items(ml100k, server, tmp_path, limit=50, max_concurrency=4)
+
+    assert summary.done == 50
+    assert len(server.bodies) == 50
+    assert server.max_in_flight <= 4
+    assert server.max_in_flight >= 2
+    assert set(server.auth_headers) == {f"Bearer {FAKE_KEY}"}
+    assert {body["model"] for body in server.bodies} == {"qwen-plus"}
+    assert summary.tokens == 50 * 15
+    texts = exported(tmp_path)
+    assert len(texts) == 50
+    assert texts["1"] == "Generated for: " + build_item_prompt(data, 1).splitlines()[0]
+
+
+def test_throttling_honours_retry_after(ml100k, tmp_path: Path) -> None:
+    def responder(index: int, body: dict) -> Reply:
+        if index < 3:
+            return error(429, "Throttling.RateQuota", {"Retry-After": "1"})
+        return ok(index, body)
+
+    with MockDashScope(responder) as server:
+        start = time.monotonic()
+        summary = generate_items(ml100k, server, tmp_path, limit=3, max_concurrency=1)
+        elapsed = time.monotonic() - start
+
+    assert summary.done == 3
+    assert summary.failed == 0
+    assert len(server.bodies) == 6
+    assert 3.0 <= elapsed < 10.0
+    assert {status for status, _ in cached(tmp_path).values()} == {"ok"}
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, "Throttling.AllocationQuota"),
+                                              (400, "Arrearage")])
+def test_quota_stops_run_and_keeps_texts(ml100k, tmp_path: Path, status: int, code: str) -> None:
+    def responder(index: int, body: dict) -> Reply:
+        return ok(index, body) if index < 5 else error(status, code)
+
+    with MockDashScope(responder, delay_s=0.02) as server:
+        with pytest.raises(QuotaExhaustedError) as info:
+            generate_items(ml100k, server, tmp_path, limit=30, max_concurrency=2)
+
+    summary = info.value.summary
+    assert "--resume" in str(info.value)
+    assert summary.done == 5
+    assert summary.stopped
+    assert len(server.bodies) <= 5 + 2
+    assert len(cached(tmp_path)) == 5
+    assert len(exported(tmp_path)) == 5
+
+
+def test_quota_exit_code_from_cli(ml100k_dir: Path, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    with MockDashScope(lambda index, body: error(400, "Arrearage")) as server:
+        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
+        code = cli_main(["texts", "generate", "--kind", "items", "--data", str(ml100k_dir),
+                         "--out", str(tmp_path), "--limit", "3", "--max-concurrency", "1"])
+
+    assert code == 3
+    assert "quota exhausted (Arrearage" in capsys.readouterr().err
+
+
+def test_moderated_item_tried_once_and_isolated(ml100k, tmp_path: Path) -> None:
+    data, _ = ml100k
+    blocked = data.item_index("3")  # Four Rooms (1995)
+
+    def responder(index: int, body: dict) -> Reply:
+        if "Four Rooms" in prompt_of(body):
+            return error(400, "DataInspectionFailed")
+        return ok(index, body)
+
+    with MockDashScope(responder) as server:
+        summary = generate_items(ml100k, server, tmp_path, limit=6, max_concurrency=1)
+
+    assert summary.moderated == 1
+    assert summary.done == 5
+    assert sum("Four Rooms" in prompt for prompt in server.prompts()) == 1
+    # Every request is a fresh one-message conversation with exactly its own prompt.
+    expected = [[{"role": "user", "content": build_item_prompt(data, item)}]
+                for item in range(1, 7)]
+    assert [body["input"]["messages"] for body in server.bodies] == expected
+    template_text = item_template(data.items[blocked])
+    assert cached(tmp_path)["3"] == ("failed_moderation", template_text)
+    assert exported(tmp_path)["3"] == template_text
+
+
+def test_unanswered_request_times_out(ml100k, tmp_path: Path) -> None:
+    with MockDashScope(lambda index, body: Reply(hang=True)) as server:
+        start = time.monotonic()
+        summary = generate_items(ml100k, server, tmp_path, limit=1, timeout_s=2,
+                                 max_retries=1)
+        elapsed = time.monotonic() - start
+
+    assert summary.failed == 1
+    assert len(server.bodies) == 2
+    assert 3.9 <= elapsed < 7.0
+    assert cached(tmp_path)["1"][0] == "failed_timeout"
+    assert exported(tmp_path) == {}
+
+
+def test_timeout_default_is_finite() -> None:
+    assert resolve_timeout(None) == DEFAULT_TIMEOUT_S
+    assert resolve_timeout(2) == 2.0
+    for bad in (float("inf"), 0, -1, float("nan")):
+        with pytest.raises(LLMError, match="finite number of seconds"):
+            resolve_timeout(bad)
+
+
+def test_retry_after_header_forms() -> None:
+    assert retry_after_seconds({"retry-after": "2"}) == 2.0
+    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after_seconds({"Retry-After": "soon"}) is None
+    assert retry_after_seconds({}) is None
+
+
+def test_stop_event_and_resume(ml100k, tmp_path: Path) -> None:
+    stop = threading.Event()
+
+    def progress(finished: int, pending: int) -> None:
+        if finished >= 5:
+            stop.set()
+
+    with MockDashScope(ok, delay_s=0.02) as server:
+        first = generate_items(ml100k, server, tmp_path, limit=30, progress=progress,
+                               stop_event=stop)
+        requested_first = set(server.prompts())
+        server.reset()
+        second = generate_items(ml100k, server, tmp_path, limit=30, resume=True)
+
+    assert first.stopped
+    assert 5 <= first.done <= 7
+    assert len(exported(tmp_path)) == 30
+    assert second.cached == first.done
+    assert second.done == 30 - first.done
+    assert requested_first.isdisjoint(server.prompts())
+
+
+def test_changed_model_requests_again(ml100k, tmp_path: Path) -> None:
+    with MockDashScope(ok) as server:
+        generate_items(ml100k, server, tmp_path, limit=3)
+        with pytest.raises(LLMError, match="pass --resume"):
+            generate_items(ml100k, server, tmp_path, limit=3)
+        server.reset()
+        generate_items(ml100k, server, tmp_path, limit=3, resume=True)
+        assert server.bodies == []
+        generate_items(ml100k, server, tmp_path, limit=3, resume=True, model="qwen-max")
+        assert len(server.bodies) == 3
+
+    assert len(cached(tmp_path, "qwen-max")) == 3
+
+
+def test_missing_key_names_the_fix(ml100k, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DASHSCOPE_API_KEY")
+    data, split = ml100k
+
+    with pytest.raises(LLMError) as info:
+        generate_texts("items", data, split, tmp_path, backend="dashscope")
+
+    assert "DASHSCOPE_API_KEY" in str(info.value)
+    assert "--backend offline" in str(info.value)
+    assert not (tmp_path / CACHE_FILE).exists()
+
+
+def test_offline_backend_writes_templates(ml100k, tmp_path: Path) -> None:
+    data, split = ml100k
+
+    summary = generate_texts("users", data, split, tmp_path, backend="offline", limit=10)
+
+    texts = json.loads((tmp_path / "user_preferences.json").read_text(encoding="utf-8"))
+    assert summary.done == 10
+    assert list(texts) == [data.user_raw_ids[u] for u in range(1, 11)]
+    assert all(text.startswith("Interacted with") for text in texts.values())
+
+
+def test_key_is_masked_and_redacted() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "key %s used", (FAKE_KEY,), None)
+
+    RedactingFilter(FAKE_KEY).filter(record)
+
+    assert mask_key(FAKE_KEY) == "sk-…7890"
+    assert FAKE_KEY not in record.getMessage()
+
+
+def files_containing(root: Path, secret: str) -> list[Path]:
+    needle = secret.encode("utf-8")
+    return [path for path in root.rglob("*") if path.is_file() and needle in path.read_bytes()]
+
+
+def test_key_never_logged_or_written(ml100k_dir: Path, tmp_path: Path, caplog, capfd,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def responder(index: int, body: dict) -> Reply:
+        replies = [error(500, "InternalError"), error(429, "Throttling.RateQuota",
+                                                      {"Retry-After": "0"}),
+                   error(400, "DataInspectionFailed"), error(401, "InvalidApiKey")]
+        return replies[index] if index < len(replies) else ok(index, body)
+
+    caplog.set_level(logging.DEBUG)  # includes the SDK's own debug messages
+    out = tmp_path / "out"
+    with MockDashScope(responder) as server:
+        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
+        argv = ["-v", "texts", "generate", "--kind", "items", "--data", str(ml100k_dir),
+                "--out", str(out), "--limit", "4", "--max-concurrency", "1"]
+        assert cli_main(argv) == 2  # the InvalidApiKey answer stops the run
+        assert cli_main([*argv, "--resume"]) == 0
+
+    captured = capfd.readouterr()
+    assert f"Bearer {FAKE_KEY}" in server.auth_headers  # the key was really used
+    assert "Request body" in caplog.text  # the SDK's debug messages were captured
+    assert FAKE_KEY not in caplog.text
+    assert FAKE_KEY not in captured.out
+    assert FAKE_KEY not in captured.err
+    assert files_containing(tmp_path, FAKE_KEY) == []
+    assert len(exported(out)) == 4
+
+
+def count_rows(path: Path) -> int:
+    try:
+        with sqlite3.connect(path, timeout=1) as conn:
+            return conn.execute("SELECT COUNT(*) FROM texts WHERE status = 'ok'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # the child has not created the table yet
+
+
+def test_kill_and_resume_requests_only_missing(ml100k, ml100k_dir: Path, tmp_path: Path) -> None:
+    data, _ = ml100k
+    out = tmp_path / "out"
+    total = 40
+    with MockDashScope(ok, delay_s=0.1) as server:
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "DASHSCOPE_API_KEY": FAKE_KEY,
+               "DASHSCOPE_HTTP_BASE_URL": server.base_url, "NO_PROXY": "127.0.0.1,localhost"}
+        command = [sys.executable, "-m", "ur4rec.cli", "texts", "generate", "--kind", "items",
+                   "--data", str(ml100k_dir), "--out", str(out), "--limit", str(total),
+                   "--max-concurrency", "2", "--timeout", "10"]
+        with open(tmp_path / "first.log", "wb") as log:
+            child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 60
+            while count_rows(out / CACHE_FILE) < 8 and time.monotonic() < deadline:
+                assert child.poll() is None, (tmp_path / "first.log").read_text()
+                time.sleep(0.02)
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+
+        done_before = cached(out)
+        server.reset()
+        resumed = subprocess.run([*command, "--resume"], env=env, capture_output=True,
+                                 timeout=120)
+
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert 8 <= len(done_before) < total
+    missing = [item for item in range(1, total + 1)
+               if data.item_raw_ids[item] not in done_before]
+    assert sorted(server.prompts()) == sorted(build_item_prompt(data, i) for i in missing)
+    assert len(exported(out)) == total
+    assert FAKE_KEY.encode() not in resumed.stdout + resumed.stderr
+    assert files_containing(tmp_path, FAKE_KEY) == []

@@ -1,0 +1,3 @@
+from ur4rec.cli import main
+
+raise SystemExit(main())
