@@ -32,3 +32,15 @@ def texts_dir() -> Path:
     if not (path / "user_preferences.json").is_file():
         pytest.skip(f"LLM texts not found at {path}; set UR4REC_SHARED_DATA")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, ml100k_dir, texts_dir) -> Path:
+    """A four-stage run of the shrunk quick config on the real MovieLens-100K and texts."""
+    from tests.helpers import tiny_config
+    from ur4rec.training.runner import start_run
+
+    root = tmp_path_factory.mktemp("tiny_run")
+    config = tiny_config(root, ml100k_dir, texts_dir)
+    start_run(config, root / "run", tensorboard=True)
+    return root / "run"

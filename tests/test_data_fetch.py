@@ -6,8 +6,10 @@ import argparse
 import hashlib
 import http.server
 import logging
+import os
 import shutil
 import socket
+import stat
 import threading
 import time
 import urllib.parse
@@ -65,7 +67,7 @@ def ml100k_zip(tmp_path, ml100k_dir) -> Path:
 
 
 class ArchiveServer:
-    """Serves registered bytes over HTTP on 127.0.0.1 and answers 404 for other paths."""
+    """An HTTP server on 127.0.0.1 that returns registered bytes, or 404 for other paths."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
@@ -137,6 +139,13 @@ def test_import_from_directory(tmp_path, ml100k_dir):
         assert (target / name).read_bytes() == (ml100k_dir / name).read_bytes()
     assert read_ml100k(target).num_interactions == 100_000
     assert_only_target(dest, "ml-100k")
+
+
+def test_import_folder_permissions_follow_umask(tmp_path, ml100k_dir):
+    umask = os.umask(0)
+    os.umask(umask)
+    target = import_dataset("ml-100k", ml100k_dir, tmp_path / "data")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o777 & ~umask
 
 
 def test_import_from_zip_with_folder(tmp_path, ml100k_zip):
@@ -339,10 +348,10 @@ def test_ensure_dataset_fetches_when_missing(tmp_path, monkeypatch, ml100k_dir):
 
 def test_ensure_dataset_offline_error(tmp_path, monkeypatch):
     # Without a local source, fetching fails with a message that names the offline way.
-    def refuse(*args, **kwargs):
+    def fail_download(*args, **kwargs):
         raise DataError("url", "download failed")
 
-    monkeypatch.setattr(fetch, "_download", refuse)
+    monkeypatch.setattr(fetch, "_download", fail_download)
     with pytest.raises(DataError, match="download failed"):
         ensure_dataset("ml-100k", tmp_path / "data")
     assert_only_target(tmp_path / "data")
@@ -360,7 +369,8 @@ def run_cli(argv: list[str]) -> int:
 
 def test_cli_import(tmp_path, ml100k_zip, capsys):
     dest = tmp_path / "data"
-    assert run_cli(["data", "import", "ml-100k", "--source", str(ml100k_zip), "--dest", str(dest)]) == 0
+    argv = ["data", "import", "ml-100k", "--source", str(ml100k_zip), "--dest", str(dest)]
+    assert run_cli(argv) == 0
     assert str(dest / "ml-100k") in capsys.readouterr().out
     assert (dest / "ml-100k" / "u.item").is_file()
 

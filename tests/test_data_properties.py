@@ -20,6 +20,7 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 GENRE_FLAGS = "|".join(["0"] * 19)
 VALID_U_DATA = "1\t1\t5\t100\n1\t2\t3\t101\n2\t1\t4\t50\n"
 VALID_U_ITEM = "".join(f"{i}|Movie {i} (1995)|01-Jan-1995||url|{GENRE_FLAGS}\n" for i in (1, 2))
+THREE_ITEMS = "".join(f"{i}|Movie {i} (1995)|01-Jan-1995||url|{GENRE_FLAGS}\n" for i in (1, 2, 3))
 VALID_RATINGS_DAT = "1::1::5::100\n1::2::3::101\n"
 VALID_MOVIES_DAT = "1::Movie (1995)::Comedy\n2::Other (1996)::Drama|War\n"
 
@@ -139,7 +140,8 @@ ROWS = st.lists(
 def test_csv_sequences_are_stable_time_order(rows):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "plays.csv"
-        path.write_text("user_id,item_id,timestamp\n" + "".join(f"{u},{i},{t}\n" for u, i, t in rows))
+        body = "".join(f"{u},{i},{t}\n" for u, i, t in rows)
+        path.write_text("user_id,item_id,timestamp\n" + body)
         data = read_interactions_csv(path)
 
     # Reference: drop repeated (user, item, timestamp) rows, then stable-sort by timestamp.
@@ -165,3 +167,32 @@ def test_sasrec_sequences_follow_line_order(rows):
         expected = [str(i) for u, i in rows if u == user]
         internal = data.user_index(user)
         assert [data.item_raw_ids[i] for i in data.sequences[internal]] == expected
+
+
+INT_ROWS = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 5), st.integers(0, 4)),
+    min_size=1, max_size=30,
+)
+
+
+@FUZZ
+@given(rows=INT_ROWS, blank_at=st.integers(0, 30))
+def test_ml100k_fast_and_slow_paths_agree(rows, blank_at):
+    # A clean file takes the pandas C parser path; a blank line and padded fields force the
+    # line-by-line path. Both must build the same data set.
+    clean = "".join(f"{u}\t{i}\t{r}\t{t}\n" for u, i, r, t in rows)
+    padded_lines = [f" {u}\t{i} \t{r}\t{t}\n" for u, i, r, t in rows]
+    padded_lines.insert(min(blank_at, len(padded_lines)), "\n")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for text in (clean, "".join(padded_lines)):
+            directory = Path(tmp)
+            write_files(directory, {"u.data": text.encode(), "u.item": THREE_ITEMS.encode()})
+            results.append(read_ml100k(directory))
+
+    fast, slow = results
+    assert fast.user_raw_ids == slow.user_raw_ids
+    assert fast.item_raw_ids == slow.item_raw_ids
+    for user in range(1, fast.num_users + 1):
+        assert fast.sequences[user].tolist() == slow.sequences[user].tolist()
+        assert fast.timestamps[user].tolist() == slow.timestamps[user].tolist()

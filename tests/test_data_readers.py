@@ -21,7 +21,7 @@ from ur4rec.data.sasrec_txt import read_sasrec_txt
 from ur4rec.data.split import leave_one_out
 from ur4rec.errors import DataError
 
-COLD_FEVER_TITLE = "Á köldum klaka (Cold Fever) (1994)"  # item 1633, the only non-ASCII-heavy title
+COLD_FEVER_TITLE = "Á köldum klaka (Cold Fever) (1994)"  # item 1633, with latin-1 letters
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_ml100k_real_latin1_title(ml100k):
     assert ml100k.items[1633].title == COLD_FEVER_TITLE
 
 
-def test_ml100k_real_internal_ids_equal_raw_ids(ml100k):
+def test_ml100k_real_ids_unchanged(ml100k):
     assert ml100k.item_raw_ids == [""] + [str(i) for i in range(1, 1683)]
     assert ml100k.user_raw_ids == [""] + [str(u) for u in range(1, 944)]
     assert ml100k.item_index("50") == 50

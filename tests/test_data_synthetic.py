@@ -113,7 +113,9 @@ def test_synthetic_invalid_arguments(users, items, per_user, expected):
 def test_synthetic_100x_movielens_is_fast():
     # 100 times MovieLens-100K: 94,300 users, 168,200 items, about 10M interactions.
     started = time.perf_counter()
-    data = generate_synthetic(num_users=94_300, num_items=168_200, interactions_per_user=106.0, seed=1)
+    data = generate_synthetic(
+        num_users=94_300, num_items=168_200, interactions_per_user=106.0, seed=1
+    )
     elapsed = time.perf_counter() - started
     assert data.num_interactions > 9_000_000
     # About 3 s on 2 CPU cores; a per-interaction Python loop would take minutes.

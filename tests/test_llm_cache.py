@@ -25,7 +25,7 @@ def test_put_commits_each_entry_at_once(tmp_path: Path) -> None:
 
     cache.put(entry("1"))
 
-    # A second connection sees the row while the first one is still open.
+    # A second connection reads the row while the first one is still open.
     with sqlite3.connect(path) as other:
         rows = other.execute("SELECT raw_id, text, status, request_id FROM texts").fetchall()
         mode = other.execute("PRAGMA journal_mode").fetchone()[0]

@@ -48,7 +48,7 @@ class Reply:
     status: int = 200
     body: dict | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    hang: bool = False  # never answer
+    hang: bool = False  # never respond
 
 
 def prompt_of(body: dict) -> str:
@@ -71,7 +71,7 @@ def error(status: int, code: str, headers: dict[str, str] | None = None) -> Repl
 
 
 class MockDashScope:
-    """A DashScope text-generation endpoint that answers with `responder(index, body)`."""
+    """A DashScope text-generation endpoint that responds with `responder(index, body)`."""
 
     def __init__(self, responder: Callable[[int, dict], Reply], delay_s: float = 0.0) -> None:
         self.responder = responder
@@ -367,26 +367,54 @@ def files_containing(root: Path, secret: str) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file() and needle in path.read_bytes()]
 
 
-def test_key_never_logged_or_written(ml100k_dir: Path, tmp_path: Path, caplog, capfd,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    def responder(index: int, body: dict) -> Reply:
-        replies = [error(500, "InternalError"), error(429, "Throttling.RateQuota",
-                                                      {"Retry-After": "0"}),
-                   error(400, "DataInspectionFailed"), error(401, "InvalidApiKey")]
-        return replies[index] if index < len(replies) else ok(index, body)
+def failing_then_ok(index: int, body: dict) -> Reply:
+    replies = [
+        error(500, "InternalError"),
+        error(429, "Throttling.RateQuota", {"Retry-After": "0"}),
+        error(400, "DataInspectionFailed"),
+        Reply(hang=True),
+        error(401, "InvalidApiKey"),
+    ]
+    return replies[index] if index < len(replies) else ok(index, body)
 
+
+def test_library_never_logs_key(ml100k, tmp_path: Path, caplog, capfd,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DASHSCOPE_API_KEY")  # the key is passed as an argument instead
     caplog.set_level(logging.DEBUG)  # includes the SDK's own debug messages
-    out = tmp_path / "out"
-    with MockDashScope(responder) as server:
-        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
-        argv = ["-v", "texts", "generate", "--kind", "items", "--data", str(ml100k_dir),
-                "--out", str(out), "--limit", "4", "--max-concurrency", "1"]
-        assert cli_main(argv) == 2  # the InvalidApiKey answer stops the run
-        assert cli_main([*argv, "--resume"]) == 0
+
+    with MockDashScope(failing_then_ok) as server:
+        with pytest.raises(LLMError) as info:
+            generate_items(ml100k, server, tmp_path, limit=4, max_concurrency=1,
+                           api_key=FAKE_KEY, timeout_s=1, max_retries=1)
 
     captured = capfd.readouterr()
-    assert f"Bearer {FAKE_KEY}" in server.auth_headers  # the key was really used
+    assert f"Bearer {FAKE_KEY}" in server.auth_headers  # the key was really sent
     assert "Request body" in caplog.text  # the SDK's debug messages were captured
+    assert "timed out" in caplog.text
+    assert FAKE_KEY not in str(info.value)
+    assert FAKE_KEY not in caplog.text
+    assert FAKE_KEY not in captured.out
+    assert FAKE_KEY not in captured.err
+    assert files_containing(tmp_path, FAKE_KEY) == []
+
+
+def test_cli_never_logs_key(ml100k_dir: Path, tmp_path: Path, caplog, capfd,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    caplog.set_level(logging.DEBUG)
+    out = tmp_path / "out"
+
+    with MockDashScope(failing_then_ok) as server:
+        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
+        argv = ["-v", "texts", "generate", "--kind", "items", "--data", str(ml100k_dir),
+                "--out", str(out), "--limit", "4", "--max-concurrency", "1", "--timeout", "1"]
+        first = cli_main(argv)  # the InvalidApiKey response stops the run
+        second = cli_main([*argv, "--resume"])
+
+    captured = capfd.readouterr()
+    assert first == 2
+    assert second == 0
+    assert f"Bearer {FAKE_KEY}" in server.auth_headers
     assert FAKE_KEY not in caplog.text
     assert FAKE_KEY not in captured.out
     assert FAKE_KEY not in captured.err

@@ -130,8 +130,8 @@ def real_audit(ml100k_dir: Path, texts_dir: Path):
 def test_real_leak_share(real_audit) -> None:
     _, _, report = real_audit
 
-    # Measured on the shipped texts: 267 of 938 texts (28.5%) name the validation or test item
-    # (148 name the test item alone); the bounds leave room for small matching changes.
+    # Measured on the shipped texts: 267 of 938 texts (28.5%) name the validation or test
+    # item, and 148 name the test item. The bounds leave room for small matching changes.
     assert report.users_checked == 938
     assert 0.25 <= report.share <= 0.32
     assert len(report.leaking_users) == len({leak.user for leak in report.leaks})

@@ -110,4 +110,5 @@ def test_real_texts_skip_nothing(ml100k_dir: Path, texts_dir: Path) -> None:
 
     assert len(items.texts) == 1659
     assert len(users.texts) == 938
-    assert items.unknown_ids == [] and users.unknown_ids == []
+    assert items.unknown_ids == []
+    assert users.unknown_ids == []

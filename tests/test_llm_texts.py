@@ -41,7 +41,8 @@ def test_every_user_and_item_has_text(ml100k, default_table) -> None:
 
     assert len(table.item_texts) == data.num_items + 1
     assert len(table.user_texts) == data.num_users + 1
-    assert table.item_texts[0] == "" and table.user_texts[0] == ""
+    assert table.item_texts[0] == ""
+    assert table.user_texts[0] == ""
     assert all(text.strip() for text in table.item_texts[1:])
     assert all(text.strip() for text in table.user_texts[1:])
     assert table.item_sources.count("imported") == 1659

@@ -135,6 +135,9 @@ class TrainingConfig:
     num_negatives: int = spec(
         0, "Sampled negatives per batch for the retriever loss; 0 uses all items", minimum=0
     )
+    loss_positions: int = spec(
+        10, "Retriever and fused losses use each sequence's last N positions; 0 uses all", minimum=0
+    )
     sasrec_lr: float = spec(0.001, "Learning rate of SASRec parameters", minimum=0.0)
     retriever_lr: float = spec(0.001, "Learning rate of retriever, memory and fusion", minimum=0.0)
     weight_decay: float = spec(0.0, "AdamW weight decay", minimum=0.0)
@@ -201,6 +204,7 @@ FLAT_KEYS: dict[str, tuple[str, str]] = {
     "patience": ("training", "patience"),
     "batch_size": ("training", "batch_size"),
     "num_negatives": ("training", "num_negatives"),
+    "loss_positions": ("training", "loss_positions"),
     "seed": ("training", "seed"),
     "model": ("training", "model"),
 }

@@ -47,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     info_parser.set_defaults(func=run_info)
 
 
+def _say(text: str) -> None:
+    print(text)  # noqa: T201 (command output belongs on stdout)
+
+
 def _add_dest_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dest", type=Path, default=DEFAULT_DATA_DIR,
@@ -57,21 +61,28 @@ def _add_dest_argument(parser: argparse.ArgumentParser) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import a data set from `--source` into `--dest` and print where it went."""
     target = import_dataset(args.name, args.source, args.dest)
-    print(f"imported {args.name} into {target}")
+    _say(f"imported {args.name} into {target}")
     return 0
 
 
 def run_fetch(args: argparse.Namespace) -> int:
     """Download a data set into `--dest` with a progress bar on stderr."""
-    with tqdm(unit="B", unit_scale=True, desc=args.name, file=sys.stderr, leave=False) as bar:
+    bars: list[tqdm] = []  # created on the first report, so an import from disk shows none
 
-        def report(received: int, total: int) -> None:
-            if total and bar.total != total:
-                bar.total = total
-            bar.update(received - bar.n)
+    def report(received: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total or None, unit="B", unit_scale=True, desc=args.name,
+                             file=sys.stderr, leave=False))
+        bars[0].update(received - bars[0].n)
 
-        target = fetch_dataset(args.name, args.dest, url=args.url, sha256=args.sha256, progress=report)
-    print(f"fetched {args.name} into {target}")
+    try:
+        target = fetch_dataset(
+            args.name, args.dest, url=args.url, sha256=args.sha256, progress=report
+        )
+    finally:
+        for bar in bars:
+            bar.close()
+    _say(f"fetched {args.name} into {target}")
     return 0
 
 
@@ -79,9 +90,9 @@ def run_info(args: argparse.Namespace) -> int:
     """Print the number of users, items and interactions of a data set."""
     data = load_dataset(args.kind, args.path)
     short_users = sum(1 for seq in data.sequences[1:] if len(seq) < MIN_EVAL_INTERACTIONS)
-    print(f"data set:      {data.name}")
-    print(f"users:         {data.num_users}")
-    print(f"items:         {data.num_items}")
-    print(f"interactions:  {data.num_interactions}")
-    print(f"users with fewer than {MIN_EVAL_INTERACTIONS} interactions (train only): {short_users}")
+    _say(f"data set:      {data.name}")
+    _say(f"users:         {data.num_users}")
+    _say(f"items:         {data.num_items}")
+    _say(f"interactions:  {data.num_interactions}")
+    _say(f"users with fewer than {MIN_EVAL_INTERACTIONS} interactions (train only): {short_users}")
     return 0

@@ -1,8 +1,9 @@
 """`ur4rec texts`: generate, audit and export LLM texts.
 
-Exit codes: 0 on success, 3 when DashScope reports an exhausted quota (finished texts stay
-in the cache; rerun with --resume later), 130 when stopped with Ctrl-C. Other user errors
-raise `UR4RecError`, which `ur4rec.cli.main` turns into a one-line message and exit code 2.
+Exit codes: 0 on success, 3 when DashScope reports an exhausted quota, 130 when stopped
+with Ctrl-C. After exit code 3 the finished texts stay in the cache, so a later run with
+--resume continues. Other user errors raise `UR4RecError`, which `ur4rec.cli.main` turns
+into a one-line message and exit code 2.
 """
 
 from __future__ import annotations
@@ -90,14 +91,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "audit", help="count users whose text names their validation or test item")
     _add_data_arguments(audit)
     audit.add_argument("--texts", type=Path, required=True,
-                       help="folder that holds user_preferences.json")
+                       help="folder that contains user_preferences.json")
     audit.add_argument("--verbose", dest="list_leaks", action="store_true",
                        help="print one line per leaking user and held-out item")
     audit.set_defaults(func=run_audit)
 
     export = commands.add_parser("export", help="write the cached texts of a run as JSON")
     export.add_argument("--out", type=Path, required=True,
-                        help=f"output folder of `texts generate` (holds {CACHE_FILE})")
+                        help=f"output folder of `texts generate` (contains {CACHE_FILE})")
     export.add_argument("--kind", choices=TEXT_KINDS, required=True, help="texts to export")
     export.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"model whose texts to export (default: {DEFAULT_MODEL}; "
@@ -146,13 +147,13 @@ def run_generate(args: argparse.Namespace) -> int:
     data = load_dataset(args.data_kind, args.data)
     split = leave_one_out(data)
     stop_event = threading.Event()
-    bar = tqdm(unit="text", desc=f"{args.kind} texts", dynamic_ncols=True)
+    bars: list[tqdm] = []  # created at the first report, when the number of requests is known
 
     def progress(finished: int, pending: int) -> None:
-        if bar.total != pending:
-            bar.reset(total=pending)
-        bar.n = finished
-        bar.refresh()
+        if not bars:
+            bars.append(tqdm(total=pending, unit="text", desc=f"{args.kind[:-1]} texts",
+                             dynamic_ncols=True))
+        bars[0].update(finished - bars[0].n)
 
     try:
         with _stop_on_interrupt(stop_event), _quiet_sdk_logging():
@@ -164,13 +165,15 @@ def run_generate(args: argparse.Namespace) -> int:
                 base_url=os.environ.get("DASHSCOPE_HTTP_BASE_URL") or None,
             )
     except QuotaExhaustedError as err:
-        bar.close()
+        for bar in bars:
+            bar.close()
         _emit(f"error: {err}", sys.stderr)
         if err.summary is not None:
             _emit(_summary_line(err.summary), sys.stderr)
         return EXIT_QUOTA
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
         if redactor is not None:
             remove_redacting_filter(redactor)
     _emit(_summary_line(summary))
@@ -218,9 +221,9 @@ def run_export(args: argparse.Namespace) -> int:
             available = "; ".join(f"--model {m} --template-hash {h} ({n} texts)"
                                   for m, h, n in groups) or "none"
             raise TextsError(
-                f"{cache_path}: no {args.kind} texts for model {args.model!r} and template "
+                f"{cache_path}: no {args.kind[:-1]} texts for model {args.model!r} and template "
                 f"{template_hash}; available: {available}"
             )
         count = cache.export_json(args.kind, args.model, template_hash, dest)
-    _emit(f"wrote {count} {args.kind} texts to {dest}")
+    _emit(f"wrote {count} {args.kind[:-1]} texts to {dest}")
     return EXIT_OK

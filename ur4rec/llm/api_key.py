@@ -32,10 +32,10 @@ def resolve_api_key(api_key: str | None = None) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """A log filter that replaces a secret with a placeholder in every record it sees.
+    """A log filter that replaces a secret with a placeholder in every record it receives.
 
-    Attach it to handlers, not loggers: a filter on a logger does not see records that
-    child loggers propagate to it.
+    Attach it to handlers, not loggers, because a filter on a logger does not receive the
+    records that child loggers propagate to it.
     """
 
     def __init__(self, secret: str) -> None:

@@ -1,8 +1,8 @@
 """One-prompt text generation through the DashScope SDK, with retries and a finite timeout.
 
-DashScope reports most failures as responses rather than exceptions (checked against the
-`dashscope` 2.0.2 SDK): `status_code` 429 with `code` "Throttling.RateQuota" when requests
-come too fast, quota codes such as "Arrearage" when the account cannot pay, 400
+In the `dashscope` 2.0.2 SDK, most failures arrive as responses rather than exceptions.
+A response has `status_code` 429 and `code` "Throttling.RateQuota" when requests come too
+fast, a quota code such as "Arrearage" when the account cannot pay, 400
 "DataInspectionFailed" when content moderation rejects the input or output, and 5xx for
 server faults. Connection failures and timeouts raise `requests` exceptions. The SDK
 returns the HTTP response headers in `response.headers`, so `Retry-After` is honoured.
@@ -34,9 +34,9 @@ DEFAULT_BACKOFF_BASE_S = 1.0
 DEFAULT_BACKOFF_MAX_S = 60.0
 
 MODERATION_CODES = frozenset({"DataInspectionFailed", "data_inspection_failed"})
-# NOTE: "Throttling.AllocationQuota" also covers per-minute token quotas, which recover
-# by themselves; the run still stops on it, because the same code reports an exhausted
-# free quota and a retry loop against an exhausted quota only burns time.
+# NOTE: "Throttling.AllocationQuota" also reports per-minute token quotas, which recover by
+# themselves. The run still stops on it, because the same code reports an exhausted free
+# quota, and retrying against an exhausted quota only wastes time.
 QUOTA_CODES = frozenset({"Arrearage", "Throttling.AllocationQuota", "AllocationQuota.FreeTierOnly"})
 AUTH_CODES = frozenset({"InvalidApiKey"})
 
@@ -109,9 +109,11 @@ def retry_after_seconds(headers: dict[str, str] | None) -> float | None:
 
 
 class DashScopeClient:
-    """Sends one independent single-message conversation per prompt; safe to share across threads.
+    """A DashScope client that sends each prompt as a new one-message conversation.
 
-    Retries (at most `max_retries` after the first attempt) cover throttling, 5xx answers,
+    One client may be shared by several threads.
+
+    Retries (at most `max_retries` after the first attempt) cover throttling, 5xx responses,
     timeouts and connection errors, with jittered exponential backoff or the server's
     `Retry-After`. Moderation rejections are never retried.
     """
@@ -143,6 +145,8 @@ class DashScopeClient:
         return f"DashScopeClient(model={self.model!r}, timeout_s={self.timeout_s:g})"
 
     def _send(self, prompt: str) -> Any:
+        # NOTE: `requests` applies the timeout to the connect and to each socket read, not
+        # to the whole call, so a server that trickles bytes can take longer than timeout_s.
         extra = {"base_address": self.base_url} if self.base_url else {}
         return Generation.call(
             model=self.model,
@@ -187,12 +191,12 @@ class DashScopeClient:
             response = self._send(prompt)
         except requests.exceptions.Timeout:
             logger.warning(
-                "%s: no answer within %.1f s (attempt %d)", label, self.timeout_s, attempt
+                "%s: request timed out after %.1f s (attempt %d)", label, self.timeout_s, attempt
             )
             detail = f"timed out after {self.timeout_s:g} s"
             return _Attempt(Completion(STATUS_TIMEOUT, attempts=attempt, detail=detail), True)
         except (requests.exceptions.RequestException, ValueError) as err:
-            # ValueError covers an answer body that is not valid JSON.
+            # ValueError covers a response body that is not valid JSON.
             logger.warning(
                 "%s: request failed (attempt %d): %s", label, attempt, type(err).__name__
             )
@@ -241,9 +245,9 @@ class DashScopeClient:
         usage = response.usage or {}
         request_id = str(response.request_id or "")
         if not isinstance(text, str) or not text.strip():
-            logger.error("%s: answer without text (request %s)", label, request_id)
+            logger.error("%s: response contains no text (request %s)", label, request_id)
             return Completion(
-                STATUS_ERROR, request_id=request_id, attempts=attempt, detail="empty answer"
+                STATUS_ERROR, request_id=request_id, attempts=attempt, detail="empty response"
             )
         return Completion(
             STATUS_OK,

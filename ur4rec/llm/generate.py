@@ -1,8 +1,8 @@
 """A text-generation run: prompts for every item or user, sent with bounded concurrency.
 
-Each finished text goes to the SQLite cache in `out_dir` at once; the JSON export that
+Each finished text goes to the SQLite cache in `out_dir` at once. The JSON export that
 `build_texts` imports is written when the run ends, is stopped, or stops on an exhausted
-quota. A resumed run requests only the keys the cache does not hold as final.
+quota. A resumed run requests only the keys that have no final entry in the cache.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def _record(run: _Run, job: _Job, completion: Completion) -> None:
         summary.moderated += 1
     else:
         summary.failed += 1
-        logger.warning("%s %s failed: %s", run.kind, job.raw_id, completion.detail)
+        logger.warning("%s %s failed: %s", run.kind[:-1], job.raw_id, completion.detail)
     run.finished += 1
     if run.progress is not None:
         run.progress(run.finished, run.pending)
@@ -222,7 +222,7 @@ def generate_texts(
     """Generate item descriptions or user preference texts into `out_dir`.
 
     `limit` keeps the first `limit` items or users in id order. Without `resume`, an
-    `out_dir` whose cache already holds texts for this kind, model and template is an
+    `out_dir` whose cache already contains texts for this kind, model and template is an
     error, so a forgotten `--resume` never pays for texts twice. `progress(finished,
     pending)` is called after each request; setting `stop_event` ends the run after the
     requests in flight. Raises `QuotaExhaustedError` (with `.summary` set) after saving
@@ -245,8 +245,9 @@ def generate_texts(
         final = cache.final_ids(kind, template.hash, model_key) & {job.raw_id for job in jobs}
         if final and not resume:
             raise LLMError(
-                f"{cache.path} already holds {len(final)} {kind[:-1]} texts for model {model_key!r} "
-                "and this prompt template; pass --resume to continue, or choose another --out"
+                f"{cache.path} already contains {len(final)} {kind[:-1]} texts for model "
+                f"{model_key!r} and this prompt template; pass --resume to continue, "
+                "or choose another --out"
             )
         pending = [job for job in jobs if job.raw_id not in final]
         summary = GenerationSummary(kind, model_key, template.hash, total=len(jobs),

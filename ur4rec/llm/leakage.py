@@ -84,8 +84,8 @@ def text_safe_history(data: InteractionData, split: LeaveOneOutSplit, user: int)
 
     MovieLens-100K lists 18 films twice under two ids (for example "Chasing Amy (1997)" as
     items 246 and 268). When a user has rated both copies and one is held out, the other
-    copy is a training item with the held-out title, so it is left out of any text or prompt
-    built for that user (11 training items in ML-100K). Titles are compared with their year.
+    copy is a training item with the held-out title. Such items are left out of any text or
+    prompt built for that user (11 training items in ML-100K). Titles include the year.
     """
     history = split.train[user]
     held_out_titles = {_title_key(data.items[item].title) for item in split.held_out(user)}

@@ -39,7 +39,7 @@ def item_template(info: ItemInfo) -> str:
 def user_template(data: InteractionData, history: np.ndarray, max_items: int = 20) -> str:
     """Summarize a user from the given history only: top genres and the latest titles.
 
-    `history` holds internal item ids in time order (oldest first). Genre counts cover the
+    `history` contains internal item ids in time order (oldest first). Genre counts cover the
     whole history; the titles are the `max_items` most recent, most recent first.
     """
     if len(history) == 0:

@@ -1,7 +1,7 @@
 """The text table the training pipeline uses: one text per item and per user.
 
-Imported LLM texts are used where they exist; missing ones are filled with offline
-templates, and user texts that name a held-out item are handled by the text policy.
+Imported LLM texts are used where they exist, and missing ones are filled with offline
+templates. The text policy decides what happens to user texts that name a held-out item.
 """
 
 from __future__ import annotations

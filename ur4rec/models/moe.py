@@ -56,7 +56,7 @@ class MoERetriever(nn.Module):
             self.item_id.weight[0].zero_()
         self.recency_logit = nn.Parameter(torch.tensor(2.0))  # sigmoid -> decay near 0.88
         self.dropout = nn.Dropout(config.dropout)
-        self.memory_proj = nn.Linear(dim, dim)
+        self.memory_proj = nn.Linear(dim, dim, bias=False)  # an empty memory adds nothing
         self.memory_gate = nn.Linear(2 * dim, 1)
         if self.num_proxies > 0:
             self.proxies = nn.Parameter(torch.randn(self.num_proxies, dim) * 0.02)

@@ -55,12 +55,16 @@ class UR4Rec(nn.Module):
     def uses_retriever(self) -> bool:
         return self.kind != "sasrec_only"
 
-    def forward(self, user_ids: torch.Tensor, item_seq: torch.Tensor) -> ModelOutput:
-        """Encode a batch: user_ids (B,), left-padded item_seq (B, L)."""
+    def forward(self, user_ids: torch.Tensor, item_seq: torch.Tensor,
+                with_retriever: bool = True) -> ModelOutput:
+        """Encode a batch: user_ids (B,), left-padded item_seq (B, L).
+
+        `with_retriever=False` skips the retriever and memory when only SASRec scores are needed.
+        """
         batch, length = item_seq.shape
         seq_output = self.sasrec(item_seq) if self.uses_sasrec else None  # (B, L, Ds)
         retriever_out = replay = None
-        if self.uses_retriever:
+        if self.uses_retriever and with_retriever:
             memory = None
             if self.memory is not None:
                 memory, replay = self._memory_states(user_ids, item_seq)
@@ -89,11 +93,9 @@ class UR4Rec(nn.Module):
               last_only: bool = False) -> Scores:
         """Score candidates (C,) or all items (C = N + 1, column 0 is padding)."""
         seq_output, weights = out.seq_output, out.fusion_weights
-        retriever_out = out.retriever
         if last_only:
-            seq_output, weights = seq_output[:, -1:], weights[:, -1:]
-            if retriever_out is not None:
-                retriever_out = _last_position(retriever_out)
+            out = last_positions(out, 1)
+        seq_output, weights, retriever_out = out.seq_output, out.fusion_weights, out.retriever
         item_emb = self.sasrec.item_embeddings()
         if candidates is not None:
             item_emb = item_emb[candidates]
@@ -121,12 +123,16 @@ class UR4Rec(nn.Module):
                           replay.drift, replay.num_updates)
 
 
-def _last_position(out: RetrieverOutput) -> RetrieverOutput:
-    return RetrieverOutput(
-        out.user_vectors[:, -1:], out.representation[:, -1:],
-        None if out.gate_query is None else out.gate_query[:, -1:],
-        None if out.gate_bias is None else out.gate_bias[:, -1:],
-    )
+def last_positions(out: ModelOutput, count: int) -> ModelOutput:
+    """Keep the last `count` positions of every per-position tensor of a model output."""
+    retriever = out.retriever
+    if retriever is not None:
+        retriever = RetrieverOutput(
+            retriever.user_vectors[:, -count:], retriever.representation[:, -count:],
+            None if retriever.gate_query is None else retriever.gate_query[:, -count:],
+            None if retriever.gate_bias is None else retriever.gate_bias[:, -count:],
+        )
+    return ModelOutput(out.seq_output[:, -count:], retriever, out.replay, out.fusion_weights[:, -count:])
 
 
 def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

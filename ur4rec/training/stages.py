@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ur4rec.data.batching import TrainBatch
-from ur4rec.models.ur4rec import UR4Rec, cross_entropy
+from ur4rec.models.ur4rec import UR4Rec, cross_entropy, last_positions
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,13 @@ def sample_candidates(targets: torch.Tensor, num_items: int, num_negatives: int,
 
 
 def compute_loss(model: UR4Rec, batch: TrainBatch, score_kind: str,
-                 num_negatives: int) -> StepOutput:
-    """The loss of one batch: cross-entropy of the next item at every real position."""
+                 num_negatives: int, loss_positions: int = 0) -> StepOutput:
+    """The loss of one batch: cross-entropy of the next item at every real position.
+
+    Retriever and fused losses score only the last `loss_positions` positions (0: all), because
+    per-candidate gates cost (B, L, C, experts) memory and time.
+    """
     targets = batch.pos_items  # (B, L)
-    is_target = targets > 0
     if score_kind == "sasrec":
         # Fast path: SASRec alone needs neither the retriever nor the memory.
         logits = model.sasrec.score_all(model.sasrec(batch.item_seq))  # (B, L, N+1)
@@ -86,6 +89,10 @@ def compute_loss(model: UR4Rec, batch: TrainBatch, score_kind: str,
         return StepOutput(cross_entropy(logits, targets), None, None, None)
 
     out = model(batch.user_ids, batch.item_seq)
+    if loss_positions:
+        targets = targets[:, -loss_positions:]
+        out = last_positions(out, loss_positions)
+    is_target = targets > 0
     if num_negatives > 0:
         candidates, columns = sample_candidates(targets, model.num_items, num_negatives)
         scores = model.score(out, candidates)

@@ -198,7 +198,8 @@ class Trainer:
                 st.seconds += time.time() - tick
                 return False
             module = self._active_modules(stage, st)
-            step_out = compute_loss(self.model, batch, spec.score, self.config.training.num_negatives)
+            step_out = compute_loss(self.model, batch, spec.score, self.config.training.num_negatives,
+                                    self.config.training.loss_positions)
             optimizer.zero_grad(set_to_none=True)
             step_out.loss.backward()
             optimizer.step()
@@ -284,7 +285,9 @@ class Trainer:
         best_path = self.run.checkpoint(stage, "best")
         if best_path.is_file():
             self.model.load_state_dict(load_checkpoint(best_path)["model"])
-        snapshot_id = self._refresh_and_snapshot(stage, st)
+        snapshot_id = None
+        if "retriever" in spec.modules:
+            snapshot_id = self._refresh_and_snapshot(stage, st)
         split = self.prepared.split
         kinds = tuple(k for k in SCORE_KINDS if self._score_available(k))
         result = {

@@ -1,0 +1,1 @@
+"""PySide6 studio of UR4Rec."""

@@ -1,0 +1,44 @@
+"""Small builders shared by the model and training tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ur4rec.config import Config, config_from_dict, load_config
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Small dimensions so a four-stage run on MovieLens-100K takes seconds per stage.
+TINY_OVERRIDES = [
+    "training.epochs_per_stage=1",
+    "training.batch_size=256",
+    "data.max_seq_len=20",
+    "sasrec.hidden_dim=32",
+    "moe.hidden_dim=32",
+    "training.max_eval_users=200",
+]
+
+
+def tiny_config(tmp_path: Path, ml100k_dir: Path, texts_dir: Path, *overrides: str) -> Config:
+    """The quick config shrunk for tests, reading the shared data and caching into tmp_path."""
+    return load_config(
+        REPO_ROOT / "configs" / "quick.yaml",
+        [
+            *TINY_OVERRIDES,
+            f"data.data_dir={ml100k_dir}",
+            f"data.texts_dir={texts_dir}",
+            f"text.cache_dir={tmp_path / 'embeddings'}",
+            *overrides,
+        ],
+    )
+
+
+def small_model_config(**sections: dict) -> Config:
+    base = {
+        "sasrec": {"hidden_dim": 16, "num_blocks": 1, "num_heads": 2, "dropout": 0.0},
+        "moe": {"hidden_dim": 16, "num_proxies": 2, "num_heads": 2, "dropout": 0.0},
+        "data": {"max_seq_len": 8},
+    }
+    for name, values in sections.items():
+        base.setdefault(name, {}).update(values)
+    return config_from_dict(base)
