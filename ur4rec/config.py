@@ -210,6 +210,20 @@ FLAT_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
+def _add_unique_field_names(flat: dict[str, tuple[str, str]]) -> None:
+    """Accept every field name that occurs in one section only as a flat key too."""
+    owners: dict[str, list[str]] = {}
+    for section, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            owners.setdefault(f.name, []).append(section)
+    for name, sections in owners.items():
+        if len(sections) == 1 and name not in SECTIONS:
+            flat.setdefault(name, (sections[0], name))
+
+
+_add_unique_field_names(FLAT_KEYS)
+
+
 def field_specs(section: str) -> list[dataclasses.Field]:
     """Return the fields of a config section, with their metadata, for building forms."""
     return list(dataclasses.fields(SECTIONS[section]))

@@ -17,7 +17,9 @@ class ConfigError(UR4RecError):
         self.key_path = key_path
         self.source = source
         where = f"{source}: " if source else ""
-        super().__init__(f"{where}{key_path}: {message}")
+        # Whole-file problems (missing file, YAML syntax) have no key to name.
+        key = "" if key_path.startswith("<") else f"{key_path}: "
+        super().__init__(f"{where}{key}{message}")
 
 
 class DataError(UR4RecError):

@@ -15,6 +15,7 @@ from ur4rec.store.run_store import USER_ROW_COLUMNS, RunStore
 DEFAULT_PAGE_SIZE = 1000
 
 Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invalid index: the parent of every row of a flat table
 
 
 class SnapshotUserModel(QAbstractTableModel):
@@ -83,10 +84,10 @@ class SnapshotUserModel(QAbstractTableModel):
 
     # -- paging ---------------------------------------------------------------------------
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+    def canFetchMore(self, parent: Index = _ROOT) -> bool:
         return not parent.isValid() and len(self._rows) < self._total
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+    def fetchMore(self, parent: Index = _ROOT) -> None:
         if not self.canFetchMore(parent):
             return
         page = self._fetch_page(len(self._rows))
@@ -116,10 +117,10 @@ class SnapshotUserModel(QAbstractTableModel):
 
     # -- table model ----------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
+    def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
+    def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(USER_ROW_COLUMNS)
 
     def headerData(
