@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import install_translators
+from app.preload import start_preload
 from app.screens.config_screen import ConfigScreen
 from app.screens.memory_screen import MemoryScreen
 from app.screens.run_screen import RunScreen
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._load_initial_config()
         self._update_title()
+        start_preload()
 
     # -- wiring -----------------------------------------------------------------------------
 

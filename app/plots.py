@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ur4rec.config import STAGES
@@ -183,13 +186,28 @@ class LivePlots(QWidget):
         """Write all four plots to a PNG or SVG file, chosen by the file suffix."""
         path = Path(path)
         suffix = path.suffix.lower()
-        scene = self.view.scene()
-        if suffix == ".svg":
-            exporter = pg.exporters.SVGExporter(scene)
-        elif suffix == ".png":
-            exporter = pg.exporters.ImageExporter(scene)
-        else:
+        if suffix not in (".png", ".svg"):
             raise ValueError(f"unsupported plot export format {suffix!r}; use .png or .svg")
         path.parent.mkdir(parents=True, exist_ok=True)
-        exporter.export(str(path))
+        if suffix == ".png":
+            pg.exporters.ImageExporter(self.view.scene()).export(str(path))
+        else:
+            self._export_svg(path)
         return path
+
+    def _export_svg(self, path: Path) -> None:
+        # NOTE: pyqtgraph 0.14's SVGExporter fails to parse the path data that Qt 6.11 writes
+        # (ValueError in its coordinate correction), so the scene is rendered through
+        # QSvgGenerator instead; the output is still vector graphics.
+        scene = self.view.scene()
+        rect = scene.sceneRect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(rect.size().toSize())
+        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        generator.setTitle(self.tr("UR4Rec training plots"))
+        painter = QPainter(generator)
+        try:
+            scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        finally:
+            painter.end()

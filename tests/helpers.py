@@ -8,6 +8,10 @@ from ur4rec.config import Config, config_from_dict, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# Text embeddings are keyed by encoder and text hash, so every test may share one cache; encoding
+# the 2,600 MovieLens texts once takes minutes on 2 cores. `pytest --cache-clear` empties it.
+SHARED_EMBEDDING_CACHE = REPO_ROOT / ".pytest_cache" / "d" / "ur4rec-text-embeddings"
+
 # Small dimensions so a four-stage run on MovieLens-100K takes seconds per stage.
 TINY_OVERRIDES = [
     "training.epochs_per_stage=1",
@@ -16,18 +20,19 @@ TINY_OVERRIDES = [
     "sasrec.hidden_dim=32",
     "moe.hidden_dim=32",
     "training.max_eval_users=200",
+    "training.num_threads=1",
 ]
 
 
 def tiny_config(tmp_path: Path, ml100k_dir: Path, texts_dir: Path, *overrides: str) -> Config:
-    """The quick config shrunk for tests, reading the shared data and caching into tmp_path."""
+    """The quick config shrunk for tests, reading the shared data; `tmp_path` is unused."""
     return load_config(
         REPO_ROOT / "configs" / "quick.yaml",
         [
             *TINY_OVERRIDES,
             f"data.data_dir={ml100k_dir}",
             f"data.texts_dir={texts_dir}",
-            f"text.cache_dir={tmp_path / 'embeddings'}",
+            f"text.cache_dir={SHARED_EMBEDDING_CACHE}",
             *overrides,
         ],
     )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from qt_helpers import REPO_ROOT, main_window, studio_settings  # noqa: F401 (fixtures)
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from qt_helpers import REPO_ROOT
 
-from app.config_help import HELP_TEXTS
 from app.config_form import StageChecklist
+from app.config_help import HELP_TEXTS
 from app.screens.config_screen import field_for_key_path
 from ur4rec.config import SECTIONS, field_specs, load_config
+
+pytest_plugins = ("qt_helpers",)
 
 
 def type_yaml(qtbot, screen, text: str) -> None:
@@ -174,7 +175,8 @@ def test_invalid_file_opens_for_fixing(tmp_path, main_window):
     assert main_window.config_screen.open_file(path)
 
     assert "epochs_per_stage" in main_window.config_screen.yaml_text()
-    assert "below the minimum" in main_window.config_screen.form.field("training.epochs_per_stage").error()
+    field = main_window.config_screen.form.field("training.epochs_per_stage")
+    assert "below the minimum" in field.error()
 
 
 def test_key_path_maps_to_field():

@@ -11,20 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from qt_helpers import (  # noqa: F401 (fixtures)
-    embedding_cache,
-    main_window,
-    real_data_env,
-    studio_settings,
-    tiny_config,
-)
-
 from PySide6.QtCore import QTimer
+from qt_helpers import tiny_config
 
 import app.training_worker
+from app.preload import wait_for_preload
 from app.screens.run_screen import resumable_stages
 from ur4rec.config import STAGES
 from ur4rec.training import events as ev
+
+pytest_plugins = ("qt_helpers",)
 
 RUN_TIMEOUT_MS = 300_000
 TIMER_INTERVAL_MS = 10
@@ -56,6 +52,7 @@ def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env,
     timer = QTimer()
     timer.setInterval(TIMER_INTERVAL_MS)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    assert wait_for_preload(timeout=120)  # the studio imports the training modules at startup
 
     timer.start()
     assert run.start_run()
@@ -68,7 +65,7 @@ def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env,
     record_property("ui_timer_gap_p99_ms", round(p99 * 1000, 1))
     record_property("ui_timer_gap_max_ms", round(worst * 1000, 1))
     with capsys.disabled():
-        print(f"\nUI timer ({TIMER_INTERVAL_MS} ms) during a 4-stage run: {len(ticks)} ticks, "
+        print(f"\nUI timer ({TIMER_INTERVAL_MS} ms) during a 4-stage run: {len(ticks)} ticks, "  # noqa: T201
               f"p99 gap {p99 * 1000:.1f} ms, max gap {worst * 1000:.1f} ms")
     assert worst < MAX_TIMER_GAP_S
 
@@ -148,7 +145,8 @@ def test_stop_and_resume(qtbot, main_window, tmp_path, real_data_env, embedding_
 
 
 def test_close_mid_run_joins_thread(qtbot, main_window, tmp_path, real_data_env, embedding_cache):
-    main_window.config_screen.load_config(tiny_config(tmp_path, embedding_cache, ["pretrain_sasrec"]))
+    config = tiny_config(tmp_path, embedding_cache, ["pretrain_sasrec"])
+    main_window.config_screen.load_config(config)
     run = main_window.run_screen
     log = EventLog(run.relay)
     assert run.start_run()
@@ -165,12 +163,12 @@ def test_close_mid_run_joins_thread(qtbot, main_window, tmp_path, real_data_env,
     assert resumable_stages(run.run_folder()) == ["pretrain_sasrec"]
 
 
-def test_missing_data_shows_error(qtbot, main_window, tmp_path, monkeypatch, embedding_cache):
-    monkeypatch.delenv("UR4REC_ML100K_SOURCE", raising=False)
-    monkeypatch.delenv("UR4REC_TEXTS_SOURCE", raising=False)
+def test_missing_data_shows_error(qtbot, main_window, tmp_path, embedding_cache):
+    # ml-1m is never fetched, so an empty folder fails at once without any network access.
     empty = tmp_path / "empty"
     empty.mkdir()
-    config = tiny_config(tmp_path, embedding_cache, extra=[f"data.data_dir={empty}"])
+    config = tiny_config(tmp_path, embedding_cache,
+                         extra=["data.dataset=ml-1m", f"data.data_dir={empty}"])
     main_window.config_screen.load_config(config)
     run = main_window.run_screen
 
@@ -179,10 +177,11 @@ def test_missing_data_shows_error(qtbot, main_window, tmp_path, monkeypatch, emb
 
     message = run.banner.message()
     assert message.startswith("Training failed:")
-    assert str(empty) in message
+    assert str(empty / "ratings.dat") in message
     assert "Traceback" not in run.log_view.toPlainText()
     assert run.run_all_button.isEnabled()
     assert not run.stop_button.isEnabled()
+    assert "failed" in main_window.statusBar().currentMessage()
 
 
 def test_unexpected_error_shows_type_and_traceback(qtbot, main_window, tmp_path, monkeypatch,

@@ -17,7 +17,8 @@ from app.screens.user_screen import RAW_VALUE_ROLE, UserScreen
 from tests.run_fixture import trained_run_dir_fixture  # noqa: F401 - provides trained_run_dir
 from ur4rec.runs import open_run, recommend
 
-REQUEST_TIMEOUT_MS = 120_000  # loading the run embeds nothing (cached) but reads all the data
+# Loading reads the data, the texts and the cached embeddings: seconds, or more on a busy CI.
+REQUEST_TIMEOUT_MS = 120_000
 
 HELD_OUT_COLUMN = 5
 FUSED, SASREC, RETRIEVER = 3, 4, 5
@@ -209,3 +210,35 @@ def test_work_runs_off_ui_thread(qtbot, trained_run_dir, monkeypatch):
     assert threads["open_run"] != main
     assert threads["recommend"] != main
     assert not screen.busy_bar.isVisible()
+
+
+@pytest.mark.slow
+def test_stage_switch_reuses_loaded_data(qtbot, trained_run_dir, monkeypatch):
+    prepared_arguments = []
+
+    def recording_open_run(run_dir, stage=None, prepared=None):
+        prepared_arguments.append(prepared)
+        return open_run(run_dir, stage, prepared)
+
+    monkeypatch.setattr(user_module, "open_run", recording_open_run)
+    screen = make_screen(qtbot, trained_run_dir)
+    wait_for_report(qtbot, screen, "1")
+    first = screen.report
+
+    screen.stage_combo.setCurrentText("joint_finetune")
+    wait_for_report(qtbot, screen, "1")
+
+    assert first.stage == "end_to_end"
+    assert screen.report.stage == "joint_finetune"
+    assert len(prepared_arguments) == 2
+    assert prepared_arguments[0] is None
+    assert prepared_arguments[1] is not None  # the second stage reuses data and embeddings
+    assert "joint_finetune" in screen.message_label.text()
+
+    # Back to the first stage: the cached run is used without another load.
+    screen.stage_combo.setCurrentText("end_to_end")
+    wait_for_report(qtbot, screen, "1")
+    assert len(prepared_arguments) == 2
+    assert [rec.item_id for rec in screen.report.recommendations] == [
+        rec.item_id for rec in first.recommendations
+    ]

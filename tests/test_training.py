@@ -23,7 +23,8 @@ def test_results_have_every_stage_and_protocol(tiny_run):
             for protocol in metrics.values():
                 assert set(protocol) >= {"HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20", "MRR"}
                 assert 0.0 <= protocol["NDCG@10"] <= protocol["HR@10"] <= 1.0
-        assert result["best_epoch"] == 0
+        # -1 means the stage kept the model it started from.
+        assert result["best_epoch"] in (-1, 0)
     assert results["final_stage"] == "end_to_end"
 
 

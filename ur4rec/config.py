@@ -141,6 +141,9 @@ class TrainingConfig:
     sasrec_lr: float = spec(0.001, "Learning rate of SASRec parameters", minimum=0.0)
     retriever_lr: float = spec(0.001, "Learning rate of retriever, memory and fusion", minimum=0.0)
     weight_decay: float = spec(0.0, "AdamW weight decay", minimum=0.0)
+    finetune_lr_scale: float = spec(
+        0.25, "Learning-rate factor of joint_finetune and end_to_end", minimum=0.0, maximum=10.0
+    )
     use_adaptive_alternating: bool = spec(
         True, "joint_finetune: switch modules when the active one stops improving"
     )
@@ -153,7 +156,9 @@ class TrainingConfig:
     )
     eval_every: int = spec(1, "Epochs between validations", minimum=1)
     seed: int = spec(42, "Random seed", minimum=0)
-    num_threads: int = spec(0, "torch CPU threads; 0 uses the core count", minimum=0)
+    # One thread by default: OpenMP workers that share cores with other busy processes (the
+    # studio's UI thread, a second run) made a SASRec step 7x slower on a 2-core machine.
+    num_threads: int = spec(1, "torch CPU threads; 0 uses every core", minimum=0)
     device: str = spec("cpu", "torch device (cpu, cuda, cuda:0)")
     max_eval_users: int = spec(0, "Validate on at most this many users; 0 means all", minimum=0)
 

@@ -95,7 +95,7 @@ class BackgroundRunner(QObject):
         return task
 
     def wait(self, msecs: int = -1) -> bool:
-        """Block until every queued task has run (or `msecs` passed); True when all are done.
+        """Block until every queued task has run or `msecs` passed. Return True when all are done.
 
         Results still travel through queued signals, so they reach their callbacks only when
         the event loop runs again.

@@ -56,7 +56,7 @@ def heatmap_grid(vector: np.ndarray, rows: int = HEATMAP_ROWS) -> np.ndarray:
 
 
 def format_from_path(path: Path, selected_filter: str = "") -> str:
-    """Export format of a file dialog answer: the file suffix, else the chosen filter."""
+    """Return the export format for a file dialog result: the file suffix, else the filter."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix in EXPORT_FORMATS:
         return suffix
@@ -159,13 +159,13 @@ class MemoryDetailView(QWidget):
 
         self.title_label.setText(
             self.tr(
-                "User {0} in snapshot #{1}: {2} dimensions, norm {3:.4g}; "
-                "history over {4} snapshots (dashed line: this snapshot)"
+                "User {0} in snapshot #{1}: {2} dimensions, norm {3:.4g}. "
+                "History over {4} snapshots, the dashed line marks this snapshot."
             ).format(user_id, info.id, len(vector), float(np.linalg.norm(vector)), len(history))
         )
 
     def _set_heatmap_ticks(self, rows: int, columns: int) -> None:
-        # Cell (r, c) covers [c, c + 1] x [r, r + 1] and holds dimension r * columns + c.
+        # Cell (r, c) covers [c, c + 1] x [r, r + 1] and shows dimension r * columns + c.
         row_ticks = [(r + 0.5, str(r * columns)) for r in range(rows)]
         step = max(1, columns // 8)
         column_ticks = [(c + 0.5, f"+{c}") for c in range(0, columns, step)]
@@ -302,6 +302,7 @@ class MemoryScreen(QWidget):
         if new_dir != self._run_dir:
             self._close_store()
             self._user_id = None
+            self._snapshots = []  # a new run opens on its newest snapshot
             self._run_dir = new_dir
         self.run_label.setText(str(new_dir) if new_dir else self.tr("No run selected"))
         self.refresh()
@@ -321,8 +322,9 @@ class MemoryScreen(QWidget):
             return
         if not snapshots:
             self._show_empty(self.tr(
-                "This run has no memory snapshots yet. Snapshots are written when a stage "
-                "finishes; a run with memory disabled (memory.max_memory_size: 0) has none."
+                "This run has no memory snapshots yet. A snapshot is written when a stage "
+                "that trains the memory finishes. A run with memory disabled "
+                "(memory.max_memory_size: 0) has none."
             ))
             return
         self._fill_snapshot_combo(snapshots)
@@ -330,7 +332,7 @@ class MemoryScreen(QWidget):
         self._load_rows()
 
     def _open_store(self) -> str:
-        """Open the run's store and return "" or the message that says why there is none."""
+        """Open the run's store. Return "" on success, else a message that explains the failure."""
         if self._run_dir is None:
             return self.tr("No run selected. Choose a run folder to browse its memory snapshots.")
         store_path = RunDir(self._run_dir).store_path
@@ -426,7 +428,7 @@ class MemoryScreen(QWidget):
         self._update_buttons()
 
     def select_user(self, user_id: str) -> bool:
-        """Select `user_id` in the table (fetching further pages as needed); False if absent."""
+        """Select `user_id` in the table, fetching further pages as needed. False if absent."""
         row = self.model.row_of_user(user_id)
         while row is None and self.model.canFetchMore():
             self.model.fetchMore()
@@ -474,14 +476,14 @@ class MemoryScreen(QWidget):
         """
         info = self.current_snapshot()
         if info is None or self._store is None:
-            raise UR4RecError(self.tr("No snapshot to export; choose a run with snapshots first"))
+            raise UR4RecError(self.tr("No snapshot to export. Choose a run with snapshots first."))
         return self._store.export_snapshot(info.id, Path(path), fmt)
 
     def export_user_to(self, path: Path | str, fmt: str, user_id: str | None = None) -> Path:
         """Write a user's history across snapshots (default: the selected user) to `path`."""
         user_id = user_id or self._user_id
         if user_id is None or self._store is None:
-            raise UR4RecError(self.tr("No user to export; select a user in the table first"))
+            raise UR4RecError(self.tr("No user to export. Select a user in the table first."))
         return self._store.export_user(user_id, Path(path), fmt)
 
     def _export_snapshot_with_dialog(self) -> None:

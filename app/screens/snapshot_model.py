@@ -1,6 +1,6 @@
 """A Qt table model over the user rows of one memory snapshot in a run store.
 
-Filtering and sorting happen in SQL (`RunStore.user_rows`). The model holds the rows fetched so
+Filtering and sorting happen in SQL (`RunStore.user_rows`). The model keeps the rows fetched so
 far and loads further pages through `canFetchMore`/`fetchMore` as a view scrolls down.
 """
 
@@ -21,7 +21,7 @@ _ROOT = QModelIndex()  # the invalid index: the parent of every row of a flat ta
 class SnapshotUserModel(QAbstractTableModel):
     """Rows of (user id, interaction count, last update step, drift, norm) of one snapshot.
 
-    Display values are formatted text; `Qt.UserRole` returns the stored value (None for a
+    Display values are formatted text. `Qt.UserRole` returns the stored value (None for a
     NaN drift or norm).
     """
 
@@ -92,7 +92,7 @@ class SnapshotUserModel(QAbstractTableModel):
             return
         page = self._fetch_page(len(self._rows))
         if not page:
-            # The store changed under us (rows removed); stop asking for more.
+            # Rows were removed from the store since the count, so stop fetching.
             self._total = len(self._rows)
             return
         first = len(self._rows)

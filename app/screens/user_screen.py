@@ -215,7 +215,7 @@ def _read_only_table(headers: list[str], stretch_column: int) -> QTableWidget:
 
 
 class UserScreen(QWidget):
-    """Pick a user, K and a stage of a run; show history, preference text and top-K items."""
+    """Screen that shows a user's history, preference text and top-K items for a run stage."""
 
     run_dir_chosen = Signal(object)  # Path the user picked with the folder chooser
     report_shown = Signal(str)  # raw user id whose recommendations are now shown
@@ -351,7 +351,7 @@ class UserScreen(QWidget):
         return self._runner.busy
 
     def set_run_dir(self, path: Path | str | None) -> None:
-        """Show recommendations of the run in `path`; None clears the screen."""
+        """Show recommendations of the run in `path`. None clears the screen."""
         new_dir = Path(path) if path else None
         if new_dir != self._run_dir:
             self._run_dir = new_dir
@@ -383,7 +383,7 @@ class UserScreen(QWidget):
         self.stage_combo.setEnabled(bool(stages))
         if self._run_dir is not None and not stages:
             self._show_message(self.tr(
-                "No stage of this run has finished yet; recommendations need a trained stage."
+                "No stage of this run has finished yet. Recommendations need a trained stage."
             ))
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -422,7 +422,7 @@ class UserScreen(QWidget):
     def request_recommendations(
         self, user_id: str | None = None, k: int | None = None, stage: str | None = None
     ) -> bool:
-        """Start loading the run if needed, then recommend; False when nothing was started.
+        """Load the run if needed, then recommend. Return False when nothing was started.
 
         Without arguments the user id, K and stage come from the controls. The result
         arrives later through `report_shown` or `error_shown`.
@@ -572,9 +572,9 @@ class UserScreen(QWidget):
         self.preference_text.setPlainText(report.preference_text)
 
     def source_explanation(self, source: str) -> str:
-        """A sentence that says where a user text with source label `source` came from."""
+        """Return a sentence that explains where a user text with label `source` came from."""
         if source == text_sources.SOURCE_IMPORTED:
-            return self.tr("The LLM wrote this text; it was imported from the texts folder.")
+            return self.tr("The LLM wrote this text, and it was imported from the texts folder.")
         if source == text_sources.SOURCE_TEMPLATE:
             return self.tr(
                 "There was no LLM text for this user, so an offline template built from the "

@@ -30,6 +30,7 @@ from ur4rec.training.stages import MODEL_STAGES, STAGE_SPECS, compute_loss, modu
 logger = logging.getLogger(__name__)
 
 MONITOR = "NDCG@10"
+FINETUNE_STAGES = ("joint_finetune", "end_to_end")
 
 
 class StageState:
@@ -152,7 +153,7 @@ class Trainer:
         spec = STAGE_SPECS[stage]
         cfg = self.config.training
         set_trainable(self.model, spec.modules)
-        optimizer = self._optimizer(spec.modules)
+        optimizer = self._optimizer(stage, spec.modules)
         st = StageState(self.config)
         if resume:
             payload = load_checkpoint(self.run.checkpoint(stage, "last"))
@@ -162,6 +163,8 @@ class Trainer:
             restore_rng_state(payload["rng"])
             logger.info("resuming %s at epoch %d, batch %d", stage, st.epoch, st.batch)
         self.bus.emit(ev.StageStarted(stage, index, total, cfg.epochs_per_stage, len(self.batches), st.epoch))
+        if not resume and index > 0:
+            self._record_baseline(stage, spec, st)
 
         while st.epoch < cfg.epochs_per_stage and not st.early.should_stop:
             if not self._train_epoch(stage, index, spec, optimizer, st, mid_epoch=st.batch > 0 and resume):
@@ -172,11 +175,26 @@ class Trainer:
             self._end_epoch(stage, spec, optimizer, st)
         return self._finish_stage(stage, spec, st)
 
-    def _optimizer(self, modules: tuple[str, ...]) -> torch.optim.Optimizer:
+    def _record_baseline(self, stage: str, spec, st: StageState) -> None:
+        """Validate the model this stage starts from and keep it as the best so far.
+
+        A fine-tuning stage that only overfits then hands on the model it started with.
+        """
+        valid = evaluate(self.model, self.prepared.split, "valid", self.negatives,
+                         users=self._validation_users(), score_kinds=(spec.score,))[spec.score]
+        st.early.update(valid["full"][MONITOR], -1)
+        st.early.bad_epochs = 0
+        path = self.run.checkpoint(stage, "best")
+        save_checkpoint(path, {"stage": stage, "epoch": -1, "model": self.model.state_dict(),
+                               "metric": st.early.best})
+        self.bus.emit(ev.EpochMetrics(stage, -1, 0, float("nan"), valid, 0.0, True))
+
+    def _optimizer(self, stage: str, modules: tuple[str, ...]) -> torch.optim.Optimizer:
         cfg = self.config.training
+        scale = cfg.finetune_lr_scale if stage in FINETUNE_STAGES else 1.0
         groups = []
         for module in modules:
-            lr = cfg.sasrec_lr if module == "sasrec" else cfg.retriever_lr
+            lr = scale * (cfg.sasrec_lr if module == "sasrec" else cfg.retriever_lr)
             groups.append({"params": module_parameters(self.model, module), "lr": lr, "name": module})
         return torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
 
