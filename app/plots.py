@@ -11,6 +11,7 @@ import collections
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QRectF
@@ -168,6 +169,34 @@ class LivePlots(QWidget):
         x = self._x(stage, step)
         self.buffers["fusion/sasrec"].append(x, sasrec)
         self.buffers["fusion/retriever"].append(x, retriever)
+
+    def replay(self, frame: pd.DataFrame) -> None:
+        """Plot the history of a saved run from `RunStore.metrics()` (stage, step, name, value)."""
+        self.reset()
+        for stage, rows in frame.groupby("stage", sort=False):
+            if f"loss/{stage}" not in self.buffers:
+                continue
+            self.start_stage(stage)
+            table = rows.pivot_table(index="step", columns="name", values="value", aggfunc="last")
+            for step, values in table.sort_index().iterrows():
+                self._replay_step(stage, int(step), values)
+        self.redraw()
+
+    def _replay_step(self, stage: str, step: int, values: pd.Series) -> None:
+        def value(name: str) -> float | None:
+            number = values.get(name)
+            return None if number is None or pd.isna(number) else float(number)
+
+        if (loss := value("train/loss")) is not None:
+            self.add_loss(stage, step, loss)
+        if (ndcg := value("valid/full/NDCG@10")) is not None:
+            self.add_validation(stage, step, ndcg)
+        gates = [value(f"gate/{expert}") for expert in EXPERTS]
+        if None not in gates:
+            self.add_gates(stage, step, tuple(gates))
+        sasrec, retriever = value("fusion/sasrec"), value("fusion/retriever")
+        if sasrec is not None and retriever is not None:
+            self.add_fusion(stage, step, sasrec, retriever)
 
     def redraw(self) -> None:
         """Push new points of every changed curve to the screen (one `setData` per curve)."""

@@ -123,6 +123,22 @@ class ProgressPanel(QWidget):
             self.tr("done · best epoch {epoch}").format(epoch=event.best_epoch + 1)
         )
 
+    def show_saved_state(
+        self, stages: list[str], completed: list[str], current: str | None
+    ) -> None:
+        """Show the stages of a saved run: finished, stopped (resumable) or not started."""
+        self.set_stages(stages)
+        for stage in stages:
+            bar = self.bars[stage]
+            if stage in completed:
+                bar.setValue(bar.maximum())
+                self.status[stage].setText(self.tr("finished earlier"))
+                self.finished.add(stage)
+            elif stage == current:
+                self.status[stage].setText(self.tr("stopped (resumable)"))
+            else:
+                self.status[stage].setText(self.tr("not started"))
+
     def mark_unfinished(self, text: str) -> None:
         """Show `text` on every stage that started but did not finish (after an error)."""
         for stage in self.progress:

@@ -10,6 +10,7 @@ out-of-range values raise `ConfigError` naming the key path and the allowed valu
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tempfile
 import types
@@ -26,8 +27,10 @@ STAGES = ("pretrain_sasrec", "pretrain_retriever", "joint_finetune", "end_to_end
 FUSION_METHODS = ("weighted", "learned", "adaptive")
 UPDATE_TRIGGERS = ("INTERACTION_COUNT", "DRIFT_THRESHOLD", "TIME_BASED", "EXPLICIT")
 DATASET_KINDS = ("ml-100k", "ml-1m", "csv", "sasrec-txt", "synthetic")
-TEXT_POLICIES = ("regenerate-leaking", "drop-leaking", "keep")
+TEXT_POLICIES = ("regenerate-leaking", "drop-leaking", "keep", "regenerate-all")
 MODEL_KINDS = ("ur4rec", "sasrec_only", "retriever_only")
+# Exceptions other than yaml.YAMLError that yaml.safe_load raises for a malformed scalar.
+YAML_VALUE_ERRORS = (ValueError, TypeError, AttributeError)
 SECRET_KEY_NAMES = ("api_key", "dashscope_api_key", "DASHSCOPE_API_KEY", "apikey")
 
 
@@ -155,7 +158,8 @@ class TrainingConfig:
         20, "joint_finetune without adaptive alternating: steps per module", minimum=1
     )
     eval_every: int = spec(1, "Epochs between validations", minimum=1)
-    seed: int = spec(42, "Random seed", minimum=0)
+    # np.random.seed rejects seeds of 2**32 and more; the studio's integer fields stop at 2**31 - 1.
+    seed: int = spec(42, "Random seed", minimum=0, maximum=2**31 - 1)
     # One thread by default: OpenMP workers that share cores with other busy processes (the
     # studio's UI thread, a second run) made a SASRec step 7x slower on a 2-core machine.
     num_threads: int = spec(1, "torch CPU threads; 0 uses every core", minimum=0)
@@ -266,7 +270,7 @@ def coerce_value(
     elif expected is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(key_path, f"expected a number, got {value!r}", source)
-        value = float(value)
+        value = _finite_float(value, key_path, source)
     elif expected is str:
         if not isinstance(value, str):
             raise ConfigError(key_path, f"expected a string, got {value!r}", source)
@@ -283,6 +287,17 @@ def coerce_value(
     if maximum is not None and value > maximum:
         raise ConfigError(key_path, f"{value!r} is above the maximum {maximum}", source)
     return value
+
+
+def _finite_float(value: int | float, key_path: str, source: str | None) -> float:
+    # NaN passes every bound check (all comparisons are false), so it is rejected here.
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ConfigError(key_path, f"expected a finite number, got {value!r}", source)
+    return number
 
 
 def _check_secret(key: str, key_path: str, source: str | None) -> None:
@@ -381,6 +396,14 @@ def parse_yaml(text: str, source: str | None = None) -> dict[str, Any]:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError("<yaml>", f"YAML syntax error at {where}: {problem}", source) from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively.
+        raise ConfigError("<yaml>", "the YAML nests lists or mappings too deeply; a config needs "
+                          "two levels (section and key)", source) from None
+    except YAML_VALUE_ERRORS as exc:
+        # PyYAML's scalar constructors let these escape, e.g. for `2020-13-45` or `!!int abc`.
+        raise ConfigError("<yaml>", f"invalid YAML value ({exc}); quote the value or fix it",
+                          source) from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -396,7 +419,7 @@ def apply_override(raw: dict[str, Any], override: str) -> None:
     key = key.strip()
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, *YAML_VALUE_ERRORS):
         value = text
     if "." in key:
         section, name = key.split(".", 1)

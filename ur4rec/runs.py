@@ -15,7 +15,7 @@ from ur4rec.evaluation.evaluator import SCORE_KINDS, evaluate
 from ur4rec.models.moe import EXPERTS
 from ur4rec.models.ur4rec import UR4Rec
 from ur4rec.pipeline import Prepared, build_model, prepare
-from ur4rec.training.checkpoint import load_checkpoint
+from ur4rec.training.checkpoint import load_checkpoint, load_model_state
 from ur4rec.training.run_dir import RunDir, read_json
 from ur4rec.training.runner import load_run_config
 
@@ -47,16 +47,20 @@ def open_run(run_dir: str | Path, stage: str | None = None, prepared: Prepared |
     checkpoint = run.checkpoint(stage, "best")
     if not checkpoint.is_file():
         raise RunError(f"{checkpoint}: no best checkpoint for stage {stage!r}")
+    payload = load_checkpoint(checkpoint)  # fails fast, before the slow data preparation
     prepared = prepared or prepare(config)
     model = build_model(config, prepared)
-    model.load_state_dict(load_checkpoint(checkpoint)["model"])
+    load_model_state(model, payload, checkpoint)
     model.eval()
     return LoadedRun(run, config, prepared, model, stage)
 
 
 def evaluate_run(loaded: LoadedRun, unmasked: bool = False) -> dict:
     """Validation and test metrics of every score kind under both protocols."""
-    negatives = np.load(loaded.run.negatives_path)
+    path = loaded.run.negatives_path
+    if not path.is_file():
+        raise RunError(f"{path}: file not found; the run directory is incomplete, so train it again")
+    negatives = np.load(path)
     kinds = tuple(k for k in SCORE_KINDS if k == "fused"
                   or (k == "sasrec" and loaded.model.uses_sasrec)
                   or (k == "retriever" and loaded.model.uses_retriever))

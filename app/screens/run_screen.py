@@ -31,6 +31,7 @@ from app.settings import Settings
 from app.training_worker import RunRequest, TrainingController, WorkerError
 from ur4rec.config import STAGES, Config, load_config
 from ur4rec.errors import UR4RecError
+from ur4rec.store.run_store import RunStore
 from ur4rec.training import events as ev
 from ur4rec.training.run_dir import RunDir, read_json
 
@@ -194,17 +195,34 @@ class RunScreen(QWidget):
         self._update_buttons()
 
     def open_run_dir(self, path: Path) -> None:
-        """Show an existing run: its folder (for Resume) and its results, if any."""
-        self.folder_edit.setText(str(path))
+        """Show an existing run: its folder (for Resume), stage states, curves and results."""
+        run = RunDir(Path(path))
+        self.folder_edit.setText(str(run.root))
         self._auto_folder = False
-        results_path = RunDir(path).results_path
-        if results_path.is_file():
-            try:
-                self.metrics.set_results(read_json(results_path))
-                self.bottom_tabs.setCurrentWidget(self.metrics)
-            except UR4RecError as exc:
-                self.banner.show_error(str(exc))
+        self.banner.hide()
+        self.plots.reset()
+        self.metrics.set_results({})
+        try:
+            self._show_saved_run(run)
+        except UR4RecError as exc:
+            self.banner.show_error(str(exc))
         self._update_buttons()
+
+    def _show_saved_run(self, run: RunDir) -> None:
+        state = run.read_state()
+        stages = load_config(run.config_path).training.stages
+        self.progress.show_saved_state(
+            stages, list(state.get("completed", {})), state.get("current")
+        )
+        if run.store_path.is_file():
+            store = RunStore(run.store_path, create=False)
+            try:
+                self.plots.replay(store.metrics())
+            finally:
+                store.close()
+        if run.results_path.is_file():
+            self.metrics.set_results(read_json(run.results_path))
+            self.bottom_tabs.setCurrentWidget(self.metrics)
 
     def run_folder(self) -> Path:
         return Path(self.folder_edit.text().strip()).expanduser()

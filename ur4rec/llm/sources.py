@@ -75,9 +75,9 @@ def load_texts(path: Path, raw_ids: Sequence[str], kind: str) -> LoadedTexts:
     """Read the text file at `path` and key its texts by internal id.
 
     `raw_ids` lists the raw id of every internal id (index 0 is a placeholder). Empty texts
-    count as missing and ids the data set does not contain are ignored; both are logged.
-    Raises `TextsError` for invalid JSON, a top level that is not an object, or a value
-    that is not a string.
+    count as missing and ids the data set does not contain are ignored; both are logged as
+    warnings. Raises `TextsError` for invalid JSON, a top level that is not an object, a
+    value that is not a string, or a file none of whose ids is in the data set.
     """
     path = Path(path)
     obj = _read_json_object(path)
@@ -86,7 +86,7 @@ def load_texts(path: Path, raw_ids: Sequence[str], kind: str) -> LoadedTexts:
     for raw_id, text in obj.items():
         if not isinstance(text, str):
             raise TextsError(
-                f"{path}: the value of id {raw_id!r} is a JSON {type(text).__name__}, "
+                f"{path}: the value of id {raw_id!r} is a JSON {_json_type(text)}, "
                 "expected a string; write the text as a JSON string"
             )
         internal = index.get(raw_id)
@@ -96,20 +96,38 @@ def load_texts(path: Path, raw_ids: Sequence[str], kind: str) -> LoadedTexts:
             loaded.empty_ids.append(raw_id)
         else:
             loaded.texts[internal] = text.strip()
+    if obj and len(loaded.unknown_ids) == len(obj):
+        raise TextsError(
+            f"{path}: none of its {len(obj)} {kind.rstrip('s')} ids is in the data set "
+            f"(first ids: {', '.join(loaded.unknown_ids[:5])}); the texts belong to another data "
+            "set, so pass the texts folder of this one or generate texts with `ur4rec texts generate`"
+        )
     _log_skipped(loaded, kind)
     return loaded
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
 def _log_skipped(loaded: LoadedTexts, kind: str) -> None:
     logger.info("%s: read %d %s texts", loaded.path, len(loaded.texts), kind.rstrip("s"))
     if loaded.empty_ids:
-        logger.info(
-            "%s: %d empty texts are treated as missing (first ids: %s)",
+        logger.warning(
+            "%s: %d empty texts are treated as missing and get a template text (first ids: %s); "
+            "write a text for these ids or delete them from the file",
             loaded.path, len(loaded.empty_ids), ", ".join(loaded.empty_ids[:5]),
         )
     if loaded.unknown_ids:
         logger.warning(
-            "%s: ignored %d texts whose %s ids are not in the data set (first ids: %s)",
+            "%s: ignored %d texts whose %s ids are not in the data set (first ids: %s); "
+            "check that the texts belong to this data set",
             loaded.path, len(loaded.unknown_ids), kind.rstrip("s"),
             ", ".join(loaded.unknown_ids[:5]),
         )

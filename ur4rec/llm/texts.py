@@ -19,13 +19,14 @@ from ur4rec.llm.templates import item_template, user_template
 
 logger = logging.getLogger(__name__)
 
-TEXT_POLICIES = ("regenerate-leaking", "drop-leaking", "keep")
+TEXT_POLICIES = ("regenerate-leaking", "drop-leaking", "keep", "regenerate-all")
 
 SOURCE_IMPORTED = "imported"
 SOURCE_TEMPLATE = "offline_template"
 SOURCE_LEAK_REPLACED = "leak_replaced"
 SOURCE_DROPPED = "dropped"
 SOURCE_IMPORTED_LEAKING = "imported_leaking"
+SOURCE_REGENERATED = "regenerated"
 
 
 @dataclass
@@ -68,6 +69,8 @@ def _user_entry(
 ) -> tuple[str, str]:
     if text is None:
         return user_template(data, text_safe_history(data, split, user)), SOURCE_TEMPLATE
+    if policy == "regenerate-all":
+        return user_template(data, text_safe_history(data, split, user)), SOURCE_REGENERATED
     if not leaking:
         return text, SOURCE_IMPORTED
     if policy == "regenerate-leaking":
@@ -89,6 +92,8 @@ def build_texts(
     test items. `policy` decides what happens to an imported user text that names a
     held-out item: "regenerate-leaking" replaces it with a template, "drop-leaking" leaves
     the user without text, "keep" keeps it (for measuring the effect of the leak).
+    "regenerate-all" replaces every imported user text with a template: texts written from a
+    user's latest items can describe a held-out item without naming its title.
     """
     if policy not in TEXT_POLICIES:
         raise ConfigError(

@@ -48,6 +48,36 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return payload
 
 
+def load_model_state(model: torch.nn.Module, payload: dict[str, Any], path: Path) -> None:
+    """Load the checkpoint's model weights, raising `RunError` when they belong to another model."""
+    state = payload.get("model")
+    if not isinstance(state, dict):
+        raise RunError(f"{path}: the checkpoint has no model weights; train the run again")
+    problem = describe_state_mismatch(model.state_dict(), state)
+    if problem:
+        raise RunError(
+            f"{path}: the checkpoint does not fit the model of the run's config.yaml ({problem}); "
+            "it was written by another version or for another config, so restore that config "
+            "or train the run again"
+        )
+    model.load_state_dict(state)
+
+
+def describe_state_mismatch(expected: dict[str, Any], found: dict[str, Any]) -> str:
+    """Name the first missing, unexpected or differently shaped tensor; "" when all match."""
+    missing = [key for key in expected if key not in found]
+    if missing:
+        return f"{len(missing)} tensors are missing, the first is {missing[0]}"
+    unexpected = [key for key in found if key not in expected]
+    if unexpected:
+        return f"{len(unexpected)} tensors are unknown, the first is {unexpected[0]}"
+    for key, tensor in expected.items():
+        shape = tuple(getattr(found[key], "shape", ()))
+        if shape != tuple(tensor.shape):
+            return f"{key} has shape {shape} but the model expects {tuple(tensor.shape)}"
+    return ""
+
+
 def capture_rng_state() -> dict[str, Any]:
     """The Python, NumPy and torch RNG states as plain types and tensors."""
     py_version, py_state, py_gauss = random.getstate()

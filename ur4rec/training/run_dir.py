@@ -51,11 +51,15 @@ class RunDir:
         if not self.state_path.is_file():
             return {"format": RUN_FORMAT_VERSION, "completed": {}, "current": None}
         state = read_json(self.state_path)
-        if state.get("format") != RUN_FORMAT_VERSION:
+        version = state.get("format") if isinstance(state, dict) else None
+        if version != RUN_FORMAT_VERSION:
             raise RunError(
-                f"{self.state_path}: run format {state.get('format')!r} is not supported "
+                f"{self.state_path}: run format {version!r} is not supported "
                 f"(this version reads {RUN_FORMAT_VERSION}); start a new run directory"
             )
+        if not isinstance(state.get("completed"), dict):
+            raise RunError(f"{self.state_path}: the file has no 'completed' mapping of stages; "
+                           "start a new run directory")
         return state
 
     def write_state(self, state: dict[str, Any]) -> None:

@@ -41,6 +41,7 @@ def start_run(config: Config, run_dir: Path, *, stages: list[str] | None = None,
     run = RunDir(Path(run_dir))
     if resume:
         run.require()
+        run.read_state()  # an unreadable state fails here, before the slow data preparation
         config = load_config(run.config_path)
     else:
         if run.state_path.is_file():

@@ -20,6 +20,7 @@ from ur4rec.training.alternating import Alternator
 from ur4rec.training.checkpoint import (
     capture_rng_state,
     load_checkpoint,
+    load_model_state,
     restore_rng_state,
     save_checkpoint,
 )
@@ -132,8 +133,8 @@ class Trainer:
         if current and self._has_last(current):
             return
         if finished:
-            best = load_checkpoint(self.run.checkpoint(finished[-1], "best"))
-            self.model.load_state_dict(best["model"])
+            path = self.run.checkpoint(finished[-1], "best")
+            load_model_state(self.model, load_checkpoint(path), path)
 
     def _write_results(self, state: dict) -> dict:
         results = {
@@ -156,8 +157,9 @@ class Trainer:
         optimizer = self._optimizer(stage, spec.modules)
         st = StageState(self.config)
         if resume:
-            payload = load_checkpoint(self.run.checkpoint(stage, "last"))
-            self.model.load_state_dict(payload["model"])
+            path = self.run.checkpoint(stage, "last")
+            payload = load_checkpoint(path)
+            load_model_state(self.model, payload, path)
             optimizer.load_state_dict(payload["optimizer"])
             st.load_state_dict(payload["stage_state"])
             restore_rng_state(payload["rng"])
