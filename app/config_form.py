@@ -61,7 +61,7 @@ def field_type(section: str, name: str) -> type:
 
 
 class StageChecklist(QListWidget):
-    """Checkable list of the training stages; the value is the checked stages in run order."""
+    """Checkable list of the training stages. Its value is the checked stages in run order."""
 
     changed = Signal()
 
@@ -258,7 +258,7 @@ class ConfigForm(QWidget):
         return box
 
     def set_values(self, values: dict[str, dict[str, Any]]) -> None:
-        """Show nested section values; fields missing from `values` keep their current value."""
+        """Show nested section values. Fields missing from `values` keep their current value."""
         for key_path, editor in self.fields.items():
             section, name = key_path.split(".", 1)
             if name in values.get(section, {}):

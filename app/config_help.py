@@ -2,7 +2,7 @@
 """Translatable copies of the config field help texts, shown as tooltips on the Config screen.
 
 The library keeps its help texts in English. Listing them here lets `pyside6-lupdate` extract
-them; `help_text` falls back to the library's English text for any field not listed.
+them. `help_text` falls back to the library's English text for any field not listed.
 """
 
 from __future__ import annotations
@@ -51,13 +51,14 @@ HELP_TEXTS = (
     QT_TRANSLATE_NOOP("ConfigHelp", "Learning rate of SASRec parameters"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Learning rate of retriever, memory and fusion"),
     QT_TRANSLATE_NOOP("ConfigHelp", "AdamW weight decay"),
+    QT_TRANSLATE_NOOP("ConfigHelp", "Learning-rate factor of joint_finetune and end_to_end"),
     QT_TRANSLATE_NOOP("ConfigHelp", "joint_finetune: switch modules when the active one stops improving"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Relative loss improvement below which the active module switches"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Steps a module trains before a switch"),
     QT_TRANSLATE_NOOP("ConfigHelp", "joint_finetune without adaptive alternating: steps per module"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Epochs between validations"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Random seed"),
-    QT_TRANSLATE_NOOP("ConfigHelp", "torch CPU threads; 0 uses the core count"),
+    QT_TRANSLATE_NOOP("ConfigHelp", "torch CPU threads; 0 uses every core"),
     QT_TRANSLATE_NOOP("ConfigHelp", "torch device (cpu, cuda, cuda:0)"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Validate on at most this many users; 0 means all"),
 )

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 
 class ErrorBanner(QFrame):
-    """Hidden until `show_error`; the close button hides it again."""
+    """A banner hidden until `show_error`, which its close button hides again."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

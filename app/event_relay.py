@@ -1,7 +1,7 @@
 """Carry trainer events and log records from the worker thread to the UI thread, throttled.
 
-The trainer emits events in the worker thread, often hundreds per second. The relay only appends
-them to a thread-safe queue there. A QTimer on the UI thread drains the queue at most
+The trainer emits events in the worker thread, often hundreds per second. There they only go
+into a thread-safe queue. A QTimer on the UI thread drains the queue at most
 `1000 / interval_ms` times a second (20 by default) and emits one `batchReady` signal per drain,
 so the UI redraws once per batch however fast the trainer runs.
 """
@@ -53,11 +53,38 @@ class EventBatch:
             self.events.append(item)
 
 
-class EventRelay(QObject):
-    """A thread-safe event sink whose batches arrive on the UI thread through `batchReady`.
+class EventQueue:
+    """A thread-safe FIFO of events and log lines, written by worker threads.
 
-    Create it on the UI thread. `post` (and calling the relay like a function, which makes it an
-    `EventBus` subscriber) may be used from any thread.
+    It is a plain Python object on purpose: the worker thread then never touches a Qt wrapper,
+    which keeps it clear of PySide's own locks while the UI thread creates and deletes widgets.
+    """
+
+    def __init__(self) -> None:
+        # deque.append and deque.popleft are atomic in CPython, so no lock is needed.
+        self._items: collections.deque = collections.deque()
+
+    def put(self, item: ev.Event | LogLine) -> None:
+        """Queue an event or log line. Safe to call from any thread."""
+        self._items.append(item)
+
+    def __call__(self, event: ev.Event) -> None:
+        self.put(event)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def take(self) -> list[ev.Event | LogLine]:
+        """Remove and return what is queued now, oldest first."""
+        # Take only the current length, so a fast producer cannot keep this loop running.
+        return [self._items.popleft() for _ in range(len(self._items))]
+
+
+class EventRelay(QObject):
+    """Delivers what worker threads put into `queue` to the UI thread, in batches.
+
+    Create it on the UI thread. Worker threads use `relay.queue` (an `EventBus` subscriber) and
+    never the relay itself.
     """
 
     batchReady = Signal(object)  # EventBatch
@@ -66,19 +93,15 @@ class EventRelay(QObject):
         self, interval_ms: int = DEFAULT_INTERVAL_MS, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        # deque.append and deque.popleft are atomic in CPython, so no lock is needed.
-        self._queue: collections.deque = collections.deque()
+        self.queue = EventQueue()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush)
         self.batches_emitted = 0
 
     def post(self, item: ev.Event | LogLine) -> None:
-        """Queue an event or log line; safe to call from any thread."""
-        self._queue.append(item)
-
-    def __call__(self, event: ev.Event) -> None:
-        self.post(event)
+        """Queue an item from the UI thread (worker threads use `queue.put`)."""
+        self.queue.put(item)
 
     def start(self) -> None:
         self._timer.start()
@@ -94,30 +117,25 @@ class EventRelay(QObject):
 
     def flush(self) -> None:
         """Drain the queue now and emit one batch if anything was queued (UI thread only)."""
-        # Take only what is queued now, so a fast producer cannot keep this loop running.
-        count = len(self._queue)
-        if not count:
+        items = self.queue.take()
+        if not items:
             return
         batch = EventBatch()
-        for _ in range(count):
-            batch.add(self._queue.popleft())
+        for item in items:
+            batch.add(item)
         self.batches_emitted += 1
         self.batchReady.emit(batch)
 
 
 class RelayLogHandler(logging.Handler):
-    """A logging handler that forwards formatted records to an `EventRelay`."""
+    """A logging handler that puts formatted records into an `EventQueue`."""
 
-    def __init__(self, relay: EventRelay, level: int = logging.INFO) -> None:
+    def __init__(self, queue: EventQueue, level: int = logging.INFO) -> None:
         super().__init__(level)
-        self.relay = relay
+        self.queue = queue
         self.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         )
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.relay.post(LogLine(self.format(record), record.levelno))
-        except RuntimeError:
-            # The relay's C++ object is gone (window closed); the record has nowhere to go.
-            pass
+        self.queue.put(LogLine(self.format(record), record.levelno))

@@ -22,7 +22,7 @@ def resolve_language(language: str, system_locale: str | None = None) -> str:
 
 
 def install_translators(app: QCoreApplication, language: str) -> list[QTranslator]:
-    """Install the studio's and Qt's own translators for `language`; return them.
+    """Install the studio's and Qt's own translators for `language` and return them.
 
     The caller keeps the returned objects alive for as long as the translation is in use.
     English needs no translator, so the list is then empty.

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import install_translators
-from app.preload import start_preload
+from app.preload import preload_training_modules
 from app.screens.config_screen import ConfigScreen
 from app.screens.memory_screen import MemoryScreen
 from app.screens.run_screen import RunScreen
@@ -62,7 +62,6 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._load_initial_config()
         self._update_title()
-        start_preload()
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -264,7 +263,7 @@ class MainWindow(QMainWindow):
             ):
                 event.ignore()
                 return
-            # Close once the worker has saved its checkpoint and finished; the UI stays responsive.
+            # Close after the worker has saved its checkpoint, keeping the UI responsive meanwhile.
             self._closing = True
             self.run_screen.request_stop()
             self.show_status(
@@ -294,7 +293,7 @@ def configure_logging() -> None:
 
 
 def run_studio(argv: list[str] | None = None) -> int:
-    """Start the studio; an optional argument opens a config file or a run folder."""
+    """Start the studio. An optional argument opens a config file or a run folder."""
     argv = list(sys.argv if argv is None else argv)
     configure_logging()
     app = QApplication.instance() or QApplication(argv)
@@ -302,6 +301,7 @@ def run_studio(argv: list[str] | None = None) -> int:
     app.setApplicationName(APPLICATION)
     settings = Settings()
     settings.export_api_key()
+    preload_training_modules()
     translators = install_translators(app, settings.language)  # noqa: F841 (kept alive until exit)
     window = MainWindow(settings)
     for argument in app.arguments()[1:]:

@@ -148,7 +148,7 @@ class MetricsTable(QWidget):
         QGuiApplication.clipboard().setText(self.selected_text())
 
     def csv_text(self) -> str:
-        """The whole table as CSV with full-precision values."""
+        """Return the whole table as CSV with full-precision values."""
         metrics, rows = results_rows(self.results, self.all_scores.isChecked())
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

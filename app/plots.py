@@ -14,14 +14,15 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from app.plot_svg import Panel, Series, panels_to_svg
 from ur4rec.config import STAGES
 
 MAX_POINTS = 20_000
+TEXT_COLOR = "#333333"
+AXIS_COLOR = "#888888"
+LEGEND_BRUSH = (255, 255, 255, 170)
 STAGE_COLORS = {
     "pretrain_sasrec": "#1f77b4",
     "pretrain_retriever": "#ff7f0e",
@@ -74,7 +75,7 @@ class LivePlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
 
-        step_label = self.tr("step (all stages)")
+        step_label = self._x_label = self.tr("step (all stages)")
         self.loss_plot = self._add_plot(0, 0, self.tr("Training loss"), step_label)
         self.valid_plot = self._add_plot(
             0, 1, self.tr("Validation NDCG@10 (full ranking)"), step_label
@@ -106,14 +107,28 @@ class LivePlots(QWidget):
             self.buffers[f"fusion/{source}"] = self._add_curve(
                 self.fusion_plot, fusion_names[source], FUSION_COLORS[source]
             )
+        # Legends in one or two rows cover less of the curves than one entry per row.
+        for plot, columns in (
+            (self.loss_plot, 2),
+            (self.valid_plot, 2),
+            (self.gate_plot, 3),
+            (self.fusion_plot, 2),
+        ):
+            plot.legend.setColumnCount(columns)
         self._stage_offset: dict[str, float] = {}
         self._last_x = 0.0
 
     def _add_plot(self, row: int, col: int, title: str, x_label: str) -> pg.PlotItem:
-        plot = self.view.addPlot(row=row, col=col, title=title)
-        plot.setLabel("bottom", x_label)
+        # Colours are set per plot: pyqtgraph's global foreground would also restyle the dark
+        # plots of the Memory screen.
+        plot = self.view.addPlot(row=row, col=col)
+        plot.setTitle(title, color=TEXT_COLOR)
+        plot.setLabel("bottom", x_label, color=TEXT_COLOR)
+        for side in ("left", "bottom"):
+            plot.getAxis(side).setTextPen(TEXT_COLOR)
+            plot.getAxis(side).setPen(AXIS_COLOR)
         plot.showGrid(x=True, y=True, alpha=0.3)
-        plot.addLegend(offset=(-10, 10))
+        plot.addLegend(offset=(-10, 10), brush=LEGEND_BRUSH, labelTextColor=TEXT_COLOR)
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         return plot
@@ -204,7 +219,7 @@ class LivePlots(QWidget):
             buffer.redraw()
 
     def curve_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """The drawn data of a curve such as "loss/pretrain_sasrec" or "gate/preference"."""
+        """Return the drawn data of a curve such as "loss/pretrain_sasrec" or "gate/preference"."""
         x, y = self.buffers[key].curve.getData()
         empty = np.zeros(0)
         return (empty if x is None else x, empty if y is None else y)
@@ -225,18 +240,29 @@ class LivePlots(QWidget):
         return path
 
     def _export_svg(self, path: Path) -> None:
-        # NOTE: pyqtgraph 0.14's SVGExporter fails to parse the path data that Qt 6.11 writes
-        # (ValueError in its coordinate correction), so the scene is rendered through
-        # QSvgGenerator instead; the output is still vector graphics.
-        scene = self.view.scene()
-        rect = scene.sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(rect.size().toSize())
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle(self.tr("UR4Rec training plots"))
-        painter = QPainter(generator)
-        try:
-            scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        finally:
-            painter.end()
+        panels = [
+            Panel(self.loss_plot.titleLabel.text, self._x_label, self._series("loss/", STAGES)),
+            Panel(
+                self.valid_plot.titleLabel.text,
+                self._x_label,
+                self._series("valid/", STAGES, markers=True),
+            ),
+            Panel(self.gate_plot.titleLabel.text, self._x_label, self._series("gate/", EXPERTS)),
+            Panel(
+                self.fusion_plot.titleLabel.text,
+                self._x_label,
+                self._series("fusion/", FUSION_SOURCES),
+            ),
+        ]
+        svg = panels_to_svg(panels, self.tr("UR4Rec training plots"))
+        path.write_text(svg, encoding="utf-8")
+
+    def _series(self, prefix: str, names: tuple[str, ...], markers: bool = False) -> list[Series]:
+        series = []
+        for name in names:
+            buffer = self.buffers[prefix + name]
+            x, y = self.curve_data(prefix + name)
+            label = buffer.curve.name() or name
+            color = buffer.curve.opts["pen"].color().name()
+            series.append(Series(label, color, np.asarray(x, float), np.asarray(y, float), markers))
+        return series

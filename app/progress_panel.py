@@ -17,7 +17,7 @@ def format_duration(seconds: float) -> str:
 
 
 class StageProgress:
-    """Step counts and timing of one stage; the ETA assumes no early stop."""
+    """Step counts and timing of one stage. The ETA assumes that the stage does not stop early."""
 
     def __init__(self, event: ev.StageStarted) -> None:
         self.total = max(1, event.max_epochs * event.steps_per_epoch)
@@ -119,9 +119,13 @@ class ProgressPanel(QWidget):
             return
         self.finished.add(event.stage)
         bar.setValue(bar.maximum())
-        self.status[event.stage].setText(
-            self.tr("done · best epoch {epoch}").format(epoch=event.best_epoch + 1)
-        )
+        if event.best_epoch < 0:
+            # No epoch beat the validation score of the model the stage started from.
+            self.status[event.stage].setText(self.tr("done · kept the starting model"))
+        else:
+            self.status[event.stage].setText(
+                self.tr("done · best epoch {epoch}").format(epoch=event.best_epoch + 1)
+            )
 
     def show_saved_state(
         self, stages: list[str], completed: list[str], current: str | None

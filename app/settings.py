@@ -21,7 +21,7 @@ SCHEMA_VERSION = 1
 
 
 class Settings:
-    """Typed accessors over a `QSettings` store; pass one to tests to keep them isolated."""
+    """Typed accessors over a `QSettings` store. Tests pass their own store to stay isolated."""
 
     def __init__(self, store: QSettings | None = None) -> None:
         self.store = store if store is not None else QSettings(ORGANIZATION, APPLICATION)

@@ -46,7 +46,7 @@ class FolderPicker(QWidget):
 
 
 class SettingsDialog(QDialog):
-    """Edits a `Settings` object; changes are written only when the dialog is accepted."""
+    """Dialog that edits a `Settings` object and writes the changes only when accepted."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)

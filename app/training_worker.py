@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from app.event_relay import EventRelay, RelayLogHandler
+from app.event_relay import EventQueue, EventRelay, RelayLogHandler
 from ur4rec.config import Config
 from ur4rec.errors import UR4RecError
 from ur4rec.llm.api_key import API_KEY_ENV, RedactingFilter
@@ -29,7 +29,7 @@ LOGGERS = ("ur4rec", "app")
 
 @dataclass(frozen=True)
 class RunRequest:
-    """What to train: a config, a run directory and the stages (None runs the config's list)."""
+    """A training request: a config, a run directory and the stages (None: the config's list)."""
 
     config: Config | None
     run_dir: Path
@@ -63,24 +63,24 @@ def describe_error(exc: BaseException) -> WorkerError:
 
 
 class TrainingWorker(QObject):
-    """Calls `start_run` once; lives in the worker thread while it runs."""
+    """A QObject that calls `start_run` once, moved to the worker thread for the call."""
 
     finished = Signal()
 
-    def __init__(self, request: RunRequest, relay: EventRelay, stop: ev.StopToken) -> None:
+    def __init__(self, request: RunRequest, queue: EventQueue, stop: ev.StopToken) -> None:
         super().__init__()
         self.request = request
-        self.relay = relay
+        self.queue = queue
         self.stop = stop
         self.results: dict | None = None
         self.error: WorkerError | None = None
 
     @Slot()
     def run(self) -> None:
-        request = self.request
+        request, queue, stop = self.request, self.queue, self.stop
         try:
             bus = ev.EventBus()
-            bus.subscribe(self.relay.post)
+            bus.subscribe(queue.put)
             config = request.config
             if config is not None and not request.resume and request.base_folder is not None:
                 config = resolve_paths(config, request.base_folder)
@@ -91,10 +91,10 @@ class TrainingWorker(QObject):
                 stages=stages,
                 resume=request.resume,
                 bus=bus,
-                stop=self.stop,
+                stop=stop,
                 tensorboard=request.tensorboard,
             )
-        # The worker boundary reports every failure to the window; none is lost in the thread.
+        # The worker boundary reports every failure to the window, so none is lost in the thread.
         except Exception as exc:  # noqa: BLE001
             self.error = describe_error(exc)
             if not self.error.user_error:
@@ -134,7 +134,7 @@ class TrainingController(QObject):
         self.stop_token = ev.StopToken()
         self.worker_thread = QThread()
         self.worker_thread.setObjectName("ur4rec-training")
-        self.worker = TrainingWorker(request, self.relay, self.stop_token)
+        self.worker = TrainingWorker(request, self.relay.queue, self.stop_token)
         self.worker.moveToThread(self.worker_thread)
         self.worker_thread.started.connect(self.worker.run)
         # Direct: quit from the worker thread itself, so a UI thread blocked in wait() is released.
@@ -166,7 +166,7 @@ class TrainingController(QObject):
         self._on_thread_finished()
 
     def _attach_log_handler(self) -> None:
-        self._log_handler = RelayLogHandler(self.relay)
+        self._log_handler = RelayLogHandler(self.relay.queue)
         secret = os.environ.get(API_KEY_ENV, "")
         if secret:
             self._log_handler.addFilter(RedactingFilter(secret))
@@ -189,7 +189,7 @@ class TrainingController(QObject):
         if self.worker_thread is None:
             return  # already handled by shutdown()
         worker = self.worker
-        # `finished` is emitted just before the thread exits; wait so the QThread is never
+        # `finished` is emitted just before the thread exits. Waiting ensures the QThread is never
         # destroyed while it still runs.
         self.worker_thread.wait()
         self._detach_log_handler()

@@ -44,19 +44,40 @@ CASES = [
 
 def parse_args():
     parser = common.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--run", type=Path, default=None,
-                        help="finished run folder to evaluate (default: train a small run first)")
-    parser.add_argument("--stage", default=None,
-                        help="stage whose best model is evaluated (default: the last finished)")
+    parser.add_argument(
+        "--run",
+        type=Path,
+        default=None,
+        help="finished run folder to evaluate (default: train a small run first)",
+    )
+    parser.add_argument(
+        "--stage",
+        default=None,
+        help="stage whose best model is evaluated (default: the last finished)",
+    )
     parser.add_argument("--phase", choices=("valid", "test"), default="test")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats per case (default 3)")
     parser.add_argument("--batch-size", type=int, default=256, help="users per evaluation batch")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: the run's training.num_threads; 0: all cores)")
-    parser.add_argument("--config", type=Path, default=common.QUICK_CONFIG,
-                        help="config of the small run trained when --run is not given")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a value of the small run's config (repeatable)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: the run's training.num_threads; 0: all cores)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=common.QUICK_CONFIG,
+        help="config of the small run trained when --run is not given",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value of the small run's config (repeatable)",
+    )
     return parser.parse_args()
 
 
@@ -68,8 +89,9 @@ def train_small_run(args, run_dir: Path) -> float:
 
 
 def applicable(loaded: LoadedRun, kinds: tuple[str, ...]) -> bool:
-    return (("sasrec" not in kinds or loaded.model.uses_sasrec)
-            and ("retriever" not in kinds or loaded.model.uses_retriever))
+    return ("sasrec" not in kinds or loaded.model.uses_sasrec) and (
+        "retriever" not in kinds or loaded.model.uses_retriever
+    )
 
 
 def measure(loaded: LoadedRun, args) -> list[dict]:
@@ -82,12 +104,27 @@ def measure(loaded: LoadedRun, args) -> list[dict]:
             continue
 
         def run_case(kinds=kinds, unmasked=unmasked):
-            evaluate(loaded.model, split, args.phase, negatives, batch_size=args.batch_size,
-                     score_kinds=kinds, unmasked=unmasked)
+            evaluate(
+                loaded.model,
+                split,
+                args.phase,
+                negatives,
+                batch_size=args.batch_size,
+                score_kinds=kinds,
+                unmasked=unmasked,
+            )
 
         seconds = common.time_call(run_case, repeats=args.repeats, warmup=1)
-        rows.append({"case": label, "score_kinds": list(kinds), "unmasked": unmasked,
-                     "users": users, "seconds": seconds, "users_per_s": users / seconds["median"]})
+        rows.append(
+            {
+                "case": label,
+                "score_kinds": list(kinds),
+                "unmasked": unmasked,
+                "users": users,
+                "seconds": seconds,
+                "users_per_s": users / seconds["median"],
+            }
+        )
     return rows
 
 
@@ -101,33 +138,56 @@ def full_pass_estimate(rows: list[dict]) -> float | None:
 def report(args, loaded: LoadedRun, rows: list[dict], train_s: float | None) -> None:
     out = common.Report("bench_eval", args.json)
     data, config = loaded.prepared.data, loaded.config
-    out.note(f"Run {loaded.run.root} (stage {loaded.stage}, model {config.training.model}); "
-             f"phase {args.phase}; {args.repeats} timed repeats after one warm-up\n"
-             f"Data {data.name}: {data.num_users:,} users, {data.num_items:,} items; "
-             f"max_seq_len {config.data.max_seq_len}, SASRec dim {config.sasrec.hidden_dim}, "
-             f"MoE dim {config.moe.hidden_dim}, memory {config.memory.max_memory_size} "
-             f"({config.memory.update_trigger}); evaluation batch {args.batch_size} users")
+    out.note(
+        f"Run {loaded.run.root} (stage {loaded.stage}, model {config.training.model}); "
+        f"phase {args.phase}; {args.repeats} timed repeats after one warm-up\n"
+        f"Data {data.name}: {data.num_users:,} users, {data.num_items:,} items; "
+        f"max_seq_len {config.data.max_seq_len}, SASRec dim {config.sasrec.hidden_dim}, "
+        f"MoE dim {config.moe.hidden_dim}, memory {config.memory.max_memory_size} "
+        f"({config.memory.update_trigger}); evaluation batch {args.batch_size} users"
+    )
     if train_s is not None:
-        out.note(f"No --run given: trained a small run first ({train_s:.1f} s): "
-                 f"{' '.join(SMALL_RUN_OVERRIDES + args.overrides)}")
+        out.note(
+            f"No --run given: trained a small run first ({train_s:.1f} s): "
+            f"{' '.join(SMALL_RUN_OVERRIDES + args.overrides)}"
+        )
     out.table(
         ["score kinds", "protocols", "users", "median s", "min s", "max s", "users/s"],
-        [[row["case"], "full+sampled100" + ("+full_unmasked" if row["unmasked"] else ""),
-          row["users"], row["seconds"]["median"], row["seconds"]["min"], row["seconds"]["max"],
-          row["users_per_s"]] for row in rows],
+        [
+            [
+                row["case"],
+                "full+sampled100" + ("+full_unmasked" if row["unmasked"] else ""),
+                row["users"],
+                row["seconds"]["median"],
+                row["seconds"]["min"],
+                row["seconds"]["max"],
+                row["users_per_s"],
+            ]
+            for row in rows
+        ],
         "Evaluation of all users (one model pass per batch; every protocol ranks the same scores)",
     )
     estimate = full_pass_estimate(rows)
     if estimate is not None:
-        out.note(f"One extra full-ranking pass (fused + full_unmasked minus fused) costs about "
-                 f"{estimate:.3f} s; the sampled-100 ranking shares the pass and is not timed on "
-                 "its own.", wrap=True)
-    out.data.update({
-        "run_dir": str(loaded.run.root), "stage": loaded.stage, "phase": args.phase,
-        "batch_size": args.batch_size, "small_run_train_s": train_s,
-        "data": {"name": data.name, "users": data.num_users, "items": data.num_items},
-        "cases": rows, "full_pass_estimate_s": estimate, "peak_rss_mb": common.peak_rss_mb(),
-    })
+        out.note(
+            f"One extra full-ranking pass (fused + full_unmasked minus fused) costs about "
+            f"{estimate:.3f} s; the sampled-100 ranking shares the pass and is not timed on "
+            "its own.",
+            wrap=True,
+        )
+    out.data.update(
+        {
+            "run_dir": str(loaded.run.root),
+            "stage": loaded.stage,
+            "phase": args.phase,
+            "batch_size": args.batch_size,
+            "small_run_train_s": train_s,
+            "data": {"name": data.name, "users": data.num_users, "items": data.num_items},
+            "cases": rows,
+            "full_pass_estimate_s": estimate,
+            "peak_rss_mb": common.peak_rss_mb(),
+        }
+    )
     out.finish()
 
 

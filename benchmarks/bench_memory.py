@@ -9,7 +9,6 @@ memory section of `--config`.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -30,14 +29,28 @@ def parse_args():
     parser = common.base_parser(__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=943, help="users per snapshot (default 943)")
     parser.add_argument("--dim", type=int, default=64, help="memory vector size (default 64)")
-    parser.add_argument("--snapshots", type=int, default=50,
-                        help="snapshots written; every write is timed (default 50)")
-    parser.add_argument("--repeats", type=int, default=10,
-                        help="timed repeats of each read, export and update (default 10)")
-    parser.add_argument("--batch", type=int, default=256, help="users per memory update (default 256)")
+    parser.add_argument(
+        "--snapshots",
+        type=int,
+        default=50,
+        help="snapshots written; every write is timed (default 50)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=10,
+        help="timed repeats of each read, export and update (default 10)",
+    )
+    parser.add_argument(
+        "--batch", type=int, default=256, help="users per memory update (default 256)"
+    )
     parser.add_argument("--seq-len", type=int, default=50, help="positions per replayed sequence")
-    parser.add_argument("--config", type=Path, default=common.QUICK_CONFIG,
-                        help="config whose memory section and thread count are used")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=common.QUICK_CONFIG,
+        help="config whose memory section and thread count are used",
+    )
     return parser.parse_args()
 
 
@@ -66,9 +79,13 @@ def bench_store(args, folder: Path) -> dict:
         history = common.time_call(lambda: store.user_history(user), args.repeats, warmup=1)
         page = common.time_call(
             lambda: store.user_rows(snapshot_id, order_by="drift", descending=True, limit=200),
-            args.repeats, warmup=1)
-        exports = {fmt: bench_export(store, snapshot_id, folder, fmt, args.repeats)
-                   for fmt in EXPORT_FORMATS}
+            args.repeats,
+            warmup=1,
+        )
+        exports = {
+            fmt: bench_export(store, snapshot_id, folder, fmt, args.repeats)
+            for fmt in EXPORT_FORMATS
+        }
     finally:
         store.close()
     return {
@@ -84,23 +101,28 @@ def bench_store(args, folder: Path) -> dict:
 
 def bench_export(store: RunStore, snapshot_id: int, folder: Path, fmt: str, repeats: int) -> dict:
     path = folder / f"snapshot.{fmt}"
-    seconds = common.time_call(lambda: store.export_snapshot(snapshot_id, path, fmt),
-                               max(1, repeats // 3), warmup=1)
+    seconds = common.time_call(
+        lambda: store.export_snapshot(snapshot_id, path, fmt), max(1, repeats // 3), warmup=1
+    )
     return {"seconds": seconds, "file_mb": round(path.stat().st_size / 2**20, 2)}
 
 
 def bench_bank(args, config) -> dict:
     torch.manual_seed(0)
     bank = MemoryBank(args.users, args.dim, config.memory)
-    user_ids = torch.randperm(args.users)[:args.batch] + 1  # (B,)
+    user_ids = torch.randperm(args.users)[: args.batch] + 1  # (B,)
     reps = torch.randn(args.batch, args.dim)  # (B, D)
     sequence_reps = torch.randn(args.batch, args.seq_len, args.dim)  # (B, L, D)
     is_item = torch.ones(args.batch, args.seq_len, dtype=torch.bool)  # (B, L): no padding
     step = iter(range(1, 1_000_000))
 
-    update = common.time_call(lambda: bank.update(user_ids, reps, next(step)), args.repeats, warmup=2)
+    update = common.time_call(
+        lambda: bank.update(user_ids, reps, next(step)), args.repeats, warmup=2
+    )
     with torch.no_grad():
-        replay = common.time_call(lambda: bank.replay(sequence_reps, is_item), args.repeats, warmup=1)
+        replay = common.time_call(
+            lambda: bank.replay(sequence_reps, is_item), args.repeats, warmup=1
+        )
 
     def replay_backward():
         leaf = sequence_reps.clone().requires_grad_(True)
@@ -116,38 +138,83 @@ def ms(seconds: dict, key: str = "median") -> float:
 
 def report(args, config, store: dict, bank: dict) -> None:
     out = common.Report("bench_memory", args.json)
-    out.note(f"{args.users:,} users x {args.dim} dims; {args.snapshots} snapshots; "
-             f"{args.repeats} repeats; memory: {config.memory.update_trigger}, "
-             f"history {config.memory.max_memory_size}")
+    out.note(
+        f"{args.users:,} users x {args.dim} dims; {args.snapshots} snapshots; "
+        f"{args.repeats} repeats; memory: {config.memory.update_trigger}, "
+        f"history {config.memory.max_memory_size}"
+    )
     write = store["snapshot_write"]
     rows = [
-        ["write one snapshot (all users)", write["repeats"], ms(write, "mean"), ms(write),
-         ms(write, "min"), ms(write, "max")],
-        [f"user history across {args.snapshots} snapshots", store["user_history"]["repeats"],
-         ms(store["user_history"], "mean"), ms(store["user_history"]),
-         ms(store["user_history"], "min"), ms(store["user_history"], "max")],
-        ["page of 200 user rows, by drift", store["user_rows_page"]["repeats"],
-         ms(store["user_rows_page"], "mean"), ms(store["user_rows_page"]),
-         ms(store["user_rows_page"], "min"), ms(store["user_rows_page"], "max")],
+        [
+            "write one snapshot (all users)",
+            write["repeats"],
+            ms(write, "mean"),
+            ms(write),
+            ms(write, "min"),
+            ms(write, "max"),
+        ],
+        [
+            f"user history across {args.snapshots} snapshots",
+            store["user_history"]["repeats"],
+            ms(store["user_history"], "mean"),
+            ms(store["user_history"]),
+            ms(store["user_history"], "min"),
+            ms(store["user_history"], "max"),
+        ],
+        [
+            "page of 200 user rows, by drift",
+            store["user_rows_page"]["repeats"],
+            ms(store["user_rows_page"], "mean"),
+            ms(store["user_rows_page"]),
+            ms(store["user_rows_page"], "min"),
+            ms(store["user_rows_page"], "max"),
+        ],
     ]
     for fmt, figures in store["exports"].items():
         s = figures["seconds"]
-        rows.append([f"export snapshot as {fmt} ({figures['file_mb']} MB)", s["repeats"],
-                     ms(s, "mean"), ms(s), ms(s, "min"), ms(s, "max")])
+        rows.append(
+            [
+                f"export snapshot as {fmt} ({figures['file_mb']} MB)",
+                s["repeats"],
+                ms(s, "mean"),
+                ms(s),
+                ms(s, "min"),
+                ms(s, "max"),
+            ]
+        )
     headers = ["operation", "repeats", "mean ms", "median ms", "min ms", "max ms"]
     out.table(headers, rows, f"Run store (SQLite, WAL; {store['store_mb']} MB after the writes)")
     bank_rows = [
         [f"MemoryBank.update, {args.batch} users", bank["update"]],
-        [f"MemoryBank.replay ({args.batch}, {args.seq_len}, {args.dim}), no grad",
-         bank["replay_no_grad"]],
-        [f"MemoryBank.replay ({args.batch}, {args.seq_len}, {args.dim}), forward + backward",
-         bank["replay_forward_backward"]],
+        [
+            f"MemoryBank.replay ({args.batch}, {args.seq_len}, {args.dim}), no grad",
+            bank["replay_no_grad"],
+        ],
+        [
+            f"MemoryBank.replay ({args.batch}, {args.seq_len}, {args.dim}), forward + backward",
+            bank["replay_forward_backward"],
+        ],
     ]
-    out.table(headers, [[label, s["repeats"], ms(s, "mean"), ms(s), ms(s, "min"), ms(s, "max")]
-                        for label, s in bank_rows], "Memory bank (torch, CPU)")
-    out.data.update({"users": args.users, "dim": args.dim, "snapshots": args.snapshots,
-                     "batch": args.batch, "seq_len": args.seq_len, "store": store, "bank": bank,
-                     "peak_rss_mb": common.peak_rss_mb()})
+    out.table(
+        headers,
+        [
+            [label, s["repeats"], ms(s, "mean"), ms(s), ms(s, "min"), ms(s, "max")]
+            for label, s in bank_rows
+        ],
+        "Memory bank (torch, CPU)",
+    )
+    out.data.update(
+        {
+            "users": args.users,
+            "dim": args.dim,
+            "snapshots": args.snapshots,
+            "batch": args.batch,
+            "seq_len": args.seq_len,
+            "store": store,
+            "bank": bank,
+            "peak_rss_mb": common.peak_rss_mb(),
+        }
+    )
     out.finish()
 
 

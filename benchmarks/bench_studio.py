@@ -82,15 +82,35 @@ class PhaseMarks:
 
 def parse_args():
     parser = common.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=common.QUICK_CONFIG,
-                        help="config to train (default: configs/quick.yaml, shrunk)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config value after the built-in shrinking (repeatable)")
-    parser.add_argument("--interval-ms", type=int, default=10, help="timer interval (default 10 ms)")
-    parser.add_argument("--idle-s", type=float, default=2.0,
-                        help="seconds of idle baseline before the run (default 2)")
-    parser.add_argument("--timeout-s", type=float, default=900.0,
-                        help="give up waiting for the run after this many seconds (default 900)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=common.QUICK_CONFIG,
+        help="config to train (default: configs/quick.yaml, shrunk)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value after the built-in shrinking (repeatable)",
+    )
+    parser.add_argument(
+        "--interval-ms", type=int, default=10, help="timer interval (default 10 ms)"
+    )
+    parser.add_argument(
+        "--idle-s",
+        type=float,
+        default=2.0,
+        help="seconds of idle baseline before the run (default 2)",
+    )
+    parser.add_argument(
+        "--timeout-s",
+        type=float,
+        default=900.0,
+        help="give up waiting for the run after this many seconds (default 900)",
+    )
     return parser.parse_args()
 
 
@@ -114,14 +134,22 @@ def run_with_screen(settings: Settings, config, timeout_s: float, marks: PhaseMa
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     start = time.perf_counter()
     if not screen.start_run():
-        return {"driver": "RunScreen", "error": screen.banner.message() or "start_run returned False"}
+        return {
+            "driver": "RunScreen",
+            "error": screen.banner.message() or "start_run returned False",
+        }
     loop.exec()
     wall = time.perf_counter() - start
     timed_out = screen.is_running()
     if timed_out:
         screen.shutdown()
-    return {"driver": "RunScreen", "wall_s": wall, "timed_out": timed_out,
-            "error": screen.banner.message(), "start": start}
+    return {
+        "driver": "RunScreen",
+        "wall_s": wall,
+        "timed_out": timed_out,
+        "error": screen.banner.message(),
+        "start": start,
+    }
 
 
 def run_with_controller(settings: Settings, config, timeout_s: float, marks: PhaseMarks) -> dict:
@@ -138,15 +166,21 @@ def run_with_controller(settings: Settings, config, timeout_s: float, marks: Pha
     controller.ended.connect(loop.quit)
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     start = time.perf_counter()
-    controller.start(RunRequest(config, settings.runs_folder / "bench-studio",
-                                base_folder=settings.data_folder))
+    controller.start(
+        RunRequest(config, settings.runs_folder / "bench-studio", base_folder=settings.data_folder)
+    )
     loop.exec()
     wall = time.perf_counter() - start
     timed_out = controller.is_running()
     if timed_out:
         controller.shutdown()
-    return {"driver": "TrainingController", "wall_s": wall, "timed_out": timed_out,
-            "error": errors[0] if errors else "", "start": start}
+    return {
+        "driver": "TrainingController",
+        "wall_s": wall,
+        "timed_out": timed_out,
+        "error": errors[0] if errors else "",
+        "start": start,
+    }
 
 
 def screen_usable() -> bool:
@@ -171,25 +205,43 @@ def stats(lateness: np.ndarray, interval_ms: int) -> dict:
 
 def report(args, run: dict, phases: dict, overrides: list[str]) -> None:
     out = common.Report("bench_studio", args.json)
-    driver_note = ("driven through the Run screen (RunScreen.start_run)" if run["driver"] == "RunScreen"
-                   else "driven through TrainingController directly: the Run screen was not usable")
-    out.note(f"Config {args.config} {' '.join(overrides)}\nRun {driver_note}; "
-             f"{run.get('wall_s', 0):.1f} s wall; timer interval {args.interval_ms} ms")
-    out.table(["phase", "timeouts", "p50 late ms", "p99 late ms", "max late ms", "late > 100 ms"],
-              [[name, s["timeouts"], s["p50_ms"], s["p99_ms"], s["max_ms"], s["over_100ms"]]
-               for name, s in phases.items()],
-              "QTimer lateness on the UI thread (gap between timeouts minus the interval)")
+    driver_note = (
+        "driven through the Run screen (RunScreen.start_run)"
+        if run["driver"] == "RunScreen"
+        else "driven through TrainingController directly: the Run screen was not usable"
+    )
+    out.note(
+        f"Config {args.config} {' '.join(overrides)}\nRun {driver_note}; "
+        f"{run.get('wall_s', 0):.1f} s wall; timer interval {args.interval_ms} ms"
+    )
+    out.table(
+        ["phase", "timeouts", "p50 late ms", "p99 late ms", "max late ms", "late > 100 ms"],
+        [
+            [name, s["timeouts"], s["p50_ms"], s["p99_ms"], s["max_ms"], s["over_100ms"]]
+            for name, s in phases.items()
+        ],
+        "QTimer lateness on the UI thread (gap between timeouts minus the interval)",
+    )
     if run.get("error"):
         out.note(f"The run reported an error: {run['error']}")
     if run.get("timed_out"):
         out.note(f"The run did not finish within {args.timeout_s:.0f} s and was stopped.")
-    out.note("Phases: 'preparing' runs from the start request until the UI thread received the "
-             "first StepLoss (data, texts and embeddings load in the worker thread); 'training' "
-             "from there to the end of the run.", wrap=True)
-    out.data.update({"config": str(args.config), "overrides": overrides,
-                     "interval_ms": args.interval_ms,
-                     "run": {k: v for k, v in run.items() if k != "start"}, "phases": phases,
-                     "peak_rss_mb": common.peak_rss_mb()})
+    out.note(
+        "Phases: 'preparing' runs from the start request until the UI thread received the "
+        "first StepLoss (data, texts and embeddings load in the worker thread); 'training' "
+        "from there to the end of the run.",
+        wrap=True,
+    )
+    out.data.update(
+        {
+            "config": str(args.config),
+            "overrides": overrides,
+            "interval_ms": args.interval_ms,
+            "run": {k: v for k, v in run.items() if k != "start"},
+            "phases": phases,
+            "peak_rss_mb": common.peak_rss_mb(),
+        }
+    )
     out.finish()
 
 

@@ -52,16 +52,23 @@ class UnmaskedTracker:
         self.excluded_s = 0.0
 
     def __call__(self, event: ev.Event) -> None:
-        if not (isinstance(event, ev.CheckpointSaved) and event.stage == SASREC_STAGE
-                and not event.best):
+        if not (
+            isinstance(event, ev.CheckpointSaved) and event.stage == SASREC_STAGE and not event.best
+        ):
             return
         start = time.perf_counter()
         # A last-checkpoint event after an epoch carries the number of finished epochs.
         epoch = event.epoch - 1
         self.model.load_state_dict(load_checkpoint(Path(event.path))["model"])
         negatives = np.load(self.run.negatives_path)
-        metrics = evaluate(self.model, self.prepared.split, "valid", negatives,
-                           score_kinds=("sasrec",), unmasked=True)
+        metrics = evaluate(
+            self.model,
+            self.prepared.split,
+            "valid",
+            negatives,
+            score_kinds=("sasrec",),
+            unmasked=True,
+        )
         self.ndcg_by_epoch[epoch] = metrics["sasrec"]["full_unmasked"]["NDCG@10"]
         spent = time.perf_counter() - start
         self.excluded_s += spent
@@ -73,22 +80,47 @@ class UnmaskedTracker:
 
 def parse_args():
     parser = common.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=common.QUICK_CONFIG,
-                        help="YAML config to train (default: configs/quick.yaml)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config value, e.g. training.epochs_per_stage=1 (repeatable)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="run folder to train into and keep (default: a temporary folder, "
-                             "deleted afterwards)")
-    parser.add_argument("--stages", nargs="+", default=None, help="stages to run (default: the config's)")
-    parser.add_argument("--track-unmasked", action="store_true",
-                        help="evaluate unmasked validation NDCG@10 after every SASRec epoch; its "
-                             "time is left out of every reported wall time")
-    parser.add_argument("--unmasked-target", type=float, default=DEFAULT_UNMASKED_TARGET,
-                        help="unmasked validation NDCG@10 whose first epoch is reported "
-                             f"(default {DEFAULT_UNMASKED_TARGET})")
-    parser.add_argument("--no-tensorboard", action="store_true",
-                        help="do not write TensorBoard files (the CLI writes them)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=common.QUICK_CONFIG,
+        help="YAML config to train (default: configs/quick.yaml)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. training.epochs_per_stage=1 (repeatable)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="run folder to train into and keep (default: a temporary folder, deleted afterwards)",
+    )
+    parser.add_argument(
+        "--stages", nargs="+", default=None, help="stages to run (default: the config's)"
+    )
+    parser.add_argument(
+        "--track-unmasked",
+        action="store_true",
+        help="evaluate unmasked validation NDCG@10 after every SASRec epoch; its "
+        "time is left out of every reported wall time",
+    )
+    parser.add_argument(
+        "--unmasked-target",
+        type=float,
+        default=DEFAULT_UNMASKED_TARGET,
+        help="unmasked validation NDCG@10 whose first epoch is reported "
+        f"(default {DEFAULT_UNMASKED_TARGET})",
+    )
+    parser.add_argument(
+        "--no-tensorboard",
+        action="store_true",
+        help="do not write TensorBoard files (the CLI writes them)",
+    )
     return parser.parse_args()
 
 
@@ -111,44 +143,71 @@ def train(args, config: Config, run_dir: Path) -> dict:
         bus.subscribe(tracker)
 
     run_start = clock()
-    start_run(config, run_dir, stages=args.stages, bus=bus, prepared=prepared,
-              tensorboard=not args.no_tensorboard)
+    start_run(
+        config,
+        run_dir,
+        stages=args.stages,
+        bus=bus,
+        prepared=prepared,
+        tensorboard=not args.no_tensorboard,
+    )
     run_wall_s = clock() - run_start
 
     stages = {name: stage.summary(len(batches.users)) for name, stage in timing.stages.items()}
     figures = {
-        "config": str(args.config), "overrides": args.overrides, "run_dir": str(run_dir),
-        "data": {"name": prepared.data.name, "users": prepared.data.num_users,
-                 "items": prepared.data.num_items, "interactions": prepared.data.num_interactions},
-        "prepare_s": prepare_s, "run_wall_s": run_wall_s, "total_wall_s": prepare_s + run_wall_s,
+        "config": str(args.config),
+        "overrides": args.overrides,
+        "run_dir": str(run_dir),
+        "data": {
+            "name": prepared.data.name,
+            "users": prepared.data.num_users,
+            "items": prepared.data.num_items,
+            "interactions": prepared.data.num_interactions,
+        },
+        "prepare_s": prepare_s,
+        "run_wall_s": run_wall_s,
+        "total_wall_s": prepare_s + run_wall_s,
         "excluded_tracking_s": tracker.excluded_s if tracker else 0.0,
-        "peak_rss_mb": common.peak_rss_mb(), "stages": stages,
+        "peak_rss_mb": common.peak_rss_mb(),
+        "stages": stages,
     }
     if SASREC_STAGE in stages and not stages[SASREC_STAGE]["stopped"]:
-        figures["sasrec_unmasked"] = unmasked_figures(run_dir, prepared, timing, tracker,
-                                                      args.unmasked_target)
+        figures["sasrec_unmasked"] = unmasked_figures(
+            run_dir, prepared, timing, tracker, args.unmasked_target
+        )
     return figures
 
 
-def unmasked_figures(run_dir: Path, prepared: Prepared, timing: TrainingClock,
-                     tracker: UnmaskedTracker | None, target: float) -> dict:
+def unmasked_figures(
+    run_dir: Path,
+    prepared: Prepared,
+    timing: TrainingClock,
+    tracker: UnmaskedTracker | None,
+    target: float,
+) -> dict:
     """Masked and unmasked full-ranking NDCG@10 of the best SASRec model, and the target epoch."""
     loaded = open_run(run_dir, SASREC_STAGE, prepared=prepared)
     negatives = np.load(loaded.run.negatives_path)
     out: dict = {}
     for phase in ("valid", "test"):
-        metrics = evaluate(loaded.model, prepared.split, phase, negatives, score_kinds=("sasrec",),
-                           unmasked=True)["sasrec"]
+        metrics = evaluate(
+            loaded.model, prepared.split, phase, negatives, score_kinds=("sasrec",), unmasked=True
+        )["sasrec"]
         out[phase] = {p: metrics[p]["NDCG@10"] for p in ("full", "full_unmasked", "sampled100")}
     out["target"] = target
     if tracker is not None:
         stage = timing.stages[SASREC_STAGE]
-        out["valid_unmasked_by_epoch"] = {e + 1: v for e, v in sorted(tracker.ndcg_by_epoch.items())}
+        out["valid_unmasked_by_epoch"] = {
+            e + 1: v for e, v in sorted(tracker.ndcg_by_epoch.items())
+        }
         epoch = tracker.first_reaching(target)
         reached = stage.epoch(epoch) if epoch is not None else None
         out["target_epoch"] = None if epoch is None else epoch + 1
-        out["wall_s_to_target"] = (None if reached is None or reached.metrics_at is None
-                                   else reached.metrics_at - stage.started)
+        out["wall_s_to_target"] = (
+            None
+            if reached is None or reached.metrics_at is None
+            else reached.metrics_at - stage.started
+        )
     return out
 
 
@@ -156,31 +215,75 @@ def report(figures: dict, args) -> None:
     out = common.Report("bench_train", args.json)
     out.data.update(figures)
     data = figures["data"]
-    out.note(f"Config {figures['config']} {' '.join(figures['overrides'])}\n"
-             f"Data {data['name']}: {data['users']:,} users, {data['items']:,} items, "
-             f"{data['interactions']:,} interactions")
+    out.note(
+        f"Config {figures['config']} {' '.join(figures['overrides'])}\n"
+        f"Data {data['name']}: {data['users']:,} users, {data['items']:,} items, "
+        f"{data['interactions']:,} interactions"
+    )
     stages = figures["stages"]
     out.table(
-        ["stage", "epochs", "train s/epoch", "seq/s", "valid s/epoch", "ckpt s/epoch", "best epoch",
-         "s to best", "best valid NDCG@10", "finish s", "stage s", "peak RSS MB"],
-        [[name, s["epochs_run"], s["train_s_per_epoch"], s["sequences_per_s"], s["valid_s_per_epoch"],
-          s["checkpoint_s_per_epoch"], s["best_epoch"], s["wall_s_to_best"],
-          s["best_valid_ndcg10_monitored"], s["finish_s"], s["wall_s"], s["peak_rss_mb"]]
-         for name, s in stages.items()],
+        [
+            "stage",
+            "epochs",
+            "train s/epoch",
+            "seq/s",
+            "valid s/epoch",
+            "ckpt s/epoch",
+            "best epoch",
+            "s to best",
+            "best valid NDCG@10",
+            "finish s",
+            "stage s",
+            "peak RSS MB",
+        ],
+        [
+            [
+                name,
+                s["epochs_run"],
+                s["train_s_per_epoch"],
+                s["sequences_per_s"],
+                s["valid_s_per_epoch"],
+                s["checkpoint_s_per_epoch"],
+                s["best_epoch"],
+                s["wall_s_to_best"],
+                s["best_valid_ndcg10_monitored"],
+                s["finish_s"],
+                s["wall_s"],
+                s["peak_rss_mb"],
+            ]
+            for name, s in stages.items()
+        ],
         "Per stage (times in seconds; 's to best' counts from the stage's start)",
     )
     out.table(
-        ["stage", "score", "valid full NDCG@10", "test full NDCG@10", "test full HR@10",
-         "test sampled100 NDCG@10", "test sampled100 HR@10"],
-        [[name, s["score"], s["valid"].get("full", {}).get("NDCG@10"),
-          s["test"].get("full", {}).get("NDCG@10"), s["test"].get("full", {}).get("HR@10"),
-          s["test"].get("sampled100", {}).get("NDCG@10"), s["test"].get("sampled100", {}).get("HR@10")]
-         for name, s in stages.items()],
+        [
+            "stage",
+            "score",
+            "valid full NDCG@10",
+            "test full NDCG@10",
+            "test full HR@10",
+            "test sampled100 NDCG@10",
+            "test sampled100 HR@10",
+        ],
+        [
+            [
+                name,
+                s["score"],
+                s["valid"].get("full", {}).get("NDCG@10"),
+                s["test"].get("full", {}).get("NDCG@10"),
+                s["test"].get("full", {}).get("HR@10"),
+                s["test"].get("sampled100", {}).get("NDCG@10"),
+                s["test"].get("sampled100", {}).get("HR@10"),
+            ]
+            for name, s in stages.items()
+        ],
         "Best model of each stage, all users",
     )
-    out.note(f"Data, texts and embeddings: {figures['prepare_s']:.1f} s; training run: "
-             f"{figures['run_wall_s']:.1f} s; total: {figures['total_wall_s']:.1f} s; "
-             f"peak RSS {figures['peak_rss_mb']:.0f} MB")
+    out.note(
+        f"Data, texts and embeddings: {figures['prepare_s']:.1f} s; training run: "
+        f"{figures['run_wall_s']:.1f} s; total: {figures['total_wall_s']:.1f} s; "
+        f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+    )
     if "sasrec_unmasked" in figures:
         out.note(unmasked_text(figures["sasrec_unmasked"], figures["excluded_tracking_s"]))
     out.note(
@@ -196,25 +299,37 @@ def report(figures: dict, args) -> None:
 
 
 def unmasked_text(figures: dict, excluded_s: float) -> str:
-    lines = ["SASRec best model, full ranking NDCG@10 (masked: earlier items excluded; unmasked: "
-             "RecBole's protocol)"]
+    lines = [
+        "SASRec best model, full ranking NDCG@10 (masked: earlier items excluded; unmasked: "
+        "RecBole's protocol)"
+    ]
     for phase in ("valid", "test"):
         m = figures[phase]
-        lines.append(f"  {phase}: masked {m['full']:.4f}, unmasked {m['full_unmasked']:.4f}, "
-                     f"sampled100 {m['sampled100']:.4f}")
+        lines.append(
+            f"  {phase}: masked {m['full']:.4f}, unmasked {m['full_unmasked']:.4f}, "
+            f"sampled100 {m['sampled100']:.4f}"
+        )
     if "valid_unmasked_by_epoch" in figures:
-        per_epoch = ", ".join(f"{e}: {v:.4f}" for e, v in figures["valid_unmasked_by_epoch"].items())
+        per_epoch = ", ".join(
+            f"{e}: {v:.4f}" for e, v in figures["valid_unmasked_by_epoch"].items()
+        )
         lines.append(f"  unmasked valid NDCG@10 per epoch: {per_epoch}")
         if figures["target_epoch"] is None:
             lines.append(f"  never reached {figures['target']:.3f}")
         else:
-            lines.append(f"  first reached {figures['target']:.3f} after epoch {figures['target_epoch']}, "
-                         f"{figures['wall_s_to_target']:.1f} s after the stage started")
-        lines.append(f"  The per-epoch unmasked evaluations took {excluded_s:.1f} s; that time is "
-                     "left out of every wall time above.")
+            lines.append(
+                f"  first reached {figures['target']:.3f} after epoch {figures['target_epoch']}, "
+                f"{figures['wall_s_to_target']:.1f} s after the stage started"
+            )
+        lines.append(
+            f"  The per-epoch unmasked evaluations took {excluded_s:.1f} s; that time is "
+            "left out of every wall time above."
+        )
     else:
-        lines.append("  (pass --track-unmasked to find the epoch at which unmasked validation NDCG@10 "
-                     f"first reaches {figures['target']:.3f})")
+        lines.append(
+            "  (pass --track-unmasked to find the epoch at which unmasked validation NDCG@10 "
+            f"first reaches {figures['target']:.3f})"
+        )
     return "\n".join(lines)
 
 
@@ -224,7 +339,11 @@ def main() -> None:
     common.setup_data_env(args.data_root)
     config = common.load_bench_config(args.config, args.overrides)
     keep = args.output is not None
-    run_dir = args.output.resolve() if keep else Path(tempfile.mkdtemp(prefix="ur4rec-bench-train-")) / "run"
+    run_dir = (
+        args.output.resolve()
+        if keep
+        else Path(tempfile.mkdtemp(prefix="ur4rec-bench-train-")) / "run"
+    )
     try:
         figures = train(args, config, run_dir)
     finally:

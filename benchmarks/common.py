@@ -40,24 +40,43 @@ QUICK_CONFIG = REPO_ROOT / "configs" / "quick.yaml"
 
 # -- command line ---------------------------------------------------------------------------
 
+
 def base_parser(description: str) -> argparse.ArgumentParser:
     """Return a parser with the options every benchmark takes: --json, --data-root, --verbose."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--json", action="store_true",
-                        help="write the figures as one JSON object to stdout (tables go to stderr)")
-    parser.add_argument("--data-root", type=Path, default=None,
-                        help=f"folder holding ml-100k/, llm-generated/ and sasrec/ (default: "
-                             f"${SHARED_DATA_ENV} or ../shared/data beside the repository)")
-    parser.add_argument("--verbose", action="store_true", help="log the library's INFO messages to stderr")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="write the figures as one JSON object to stdout (tables go to stderr)",
+    )
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        default=None,
+        help=f"folder holding ml-100k/, llm-generated/ and sasrec/ (default: "
+        f"${SHARED_DATA_ENV} or ../shared/data beside the repository)",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="log the library's INFO messages to stderr"
+    )
     return parser
 
 
 def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Log to stderr: INFO and above with `verbose`, else warnings and errors only.
+
+    The level is set on the handler too, because the studio's training controller lowers the
+    level of the `ur4rec` and `app` loggers to INFO while a run is going.
+    """
+    level = logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 # -- data -----------------------------------------------------------------------------------
+
 
 def shared_data_root(data_root: Path | None = None) -> Path:
     """Return the shared data folder: `data_root`, else $UR4REC_SHARED_DATA, else ../shared/data."""
@@ -75,20 +94,27 @@ def setup_data_env(data_root: Path | None = None) -> Path:
     """
     root = shared_data_root(data_root)
     if not (root / "ml-100k" / "u.data").is_file():
-        raise SystemExit(f"MovieLens-100K not found in {root / 'ml-100k'}; pass --data-root or set "
-                         f"{SHARED_DATA_ENV} to the folder that holds ml-100k/")
+        raise SystemExit(
+            f"MovieLens-100K not found in {root / 'ml-100k'}; pass --data-root or set "
+            f"{SHARED_DATA_ENV} to the folder that holds ml-100k/"
+        )
     os.environ.setdefault(ML100K_SOURCE_ENV, str(root / "ml-100k"))
     os.environ.setdefault(TEXTS_SOURCE_ENV, str(root / "llm-generated" / "ml-100k"))
     return root
 
 
 def load_bench_config(path: Path, overrides: Sequence[str] = ()) -> Config:
-    """Load a config with `key=value` overrides; relative data and cache paths resolve against the repository."""
+    """Load a config with `key=value` overrides.
+
+    Relative data, texts and cache paths resolve against the repository root, so a benchmark
+    reads and caches the same files from any working directory.
+    """
     config = load_config(Path(path), list(overrides))
     return resolve_paths(config, REPO_ROOT)
 
 
 # -- machine and measurements ---------------------------------------------------------------
+
 
 def total_memory_gib() -> float | None:
     """Total memory from /proc/meminfo in GiB, or None where that file does not exist."""
@@ -103,8 +129,14 @@ def total_memory_gib() -> float | None:
 
 def git_commit() -> str:
     try:
-        result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
-                                capture_output=True, text=True, timeout=10, check=True)
+        result = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return result.stdout.strip() or "unknown"
@@ -113,8 +145,14 @@ def git_commit() -> str:
 def git_dirty() -> bool | None:
     """True when tracked files differ from HEAD, so a figure may not belong to the commit alone."""
     try:
-        result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True)
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return bool(result.stdout.strip())
@@ -149,7 +187,10 @@ def peak_rss_mb() -> float:
 
 
 def time_call(action: Callable[[], Any], repeats: int = 1, warmup: int = 0) -> dict[str, float]:
-    """Run `action` `warmup` times untimed, then `repeats` times; return seconds (mean, median, min, max)."""
+    """Run `action` `warmup` times untimed, then `repeats` times timed.
+
+    Returns the mean, median, min and max in seconds, and the number of repeats.
+    """
     for _ in range(warmup):
         action()
     seconds = []
@@ -172,6 +213,7 @@ def summarize(seconds: Sequence[float]) -> dict[str, float]:
 
 # -- output ---------------------------------------------------------------------------------
 
+
 def format_value(value: Any) -> str:
     """Format a table cell: metrics below 1 with 4 decimals, larger numbers with fewer."""
     if value is None:
@@ -192,11 +234,14 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: s
     """Return an aligned text table; numbers are right-aligned, text left-aligned."""
     cells = [[format_value(value) for value in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], int | float) or row[i] is None for row in rows) and rows
-               for i in range(len(headers))]
+    numeric = [
+        bool(rows) and all(isinstance(row[i], int | float) or row[i] is None for row in rows)
+        for i in range(len(headers))
+    ]
 
     def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        columns = zip(values, widths, numeric, strict=True)
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in columns]
         return "  ".join(parts).rstrip()
 
     out = [title] if title else []
@@ -211,9 +256,11 @@ def format_machine(info: dict[str, Any]) -> str:
     dirty = " (with uncommitted changes)" if info.get("git_dirty") else ""
     load = info.get("load_average")
     load_text = f", load average {' '.join(str(v) for v in load)}" if load else ""
-    return (f"Machine: {info['cores']} cores, {memory}{load_text}; {info['platform']}\n"
-            f"Python {info['python']}, torch {info['torch']} with {info['torch_threads']} threads; "
-            f"commit {info['git_commit']}{dirty}; {info['date']}")
+    return (
+        f"Machine: {info['cores']} cores, {memory}{load_text}; {info['platform']}\n"
+        f"Python {info['python']}, torch {info['torch']} with {info['torch_threads']} threads; "
+        f"commit {info['git_commit']}{dirty}; {info['date']}"
+    )
 
 
 class Report:

@@ -19,13 +19,14 @@ import time
 from dataclasses import dataclass, field
 
 from common import peak_rss_mb
+
 from ur4rec.training import events as ev
 
 MONITOR = "NDCG@10"
 
 
 class Clock:
-    """`time.perf_counter` minus the time spent in `excluded()` blocks."""
+    """`time.perf_counter` minus every duration passed to `exclude`."""
 
     def __init__(self) -> None:
         self.excluded_s = 0.0
@@ -98,10 +99,13 @@ class StageTiming:
             "valid_s_per_epoch": _mean(valid),
             "checkpoint_s_per_epoch": _mean(checkpoints),
             "best_epoch": None if self.best_epoch is None else self.best_epoch + 1,
-            "wall_s_to_best": None if best is None or best.metrics_at is None
+            "wall_s_to_best": None
+            if best is None or best.metrics_at is None
             else best.metrics_at - self.started,
             "best_valid_ndcg10_monitored": None if best is None else best.valid_ndcg,
-            "finish_s": None if self.finished is None or last_end is None else self.finished - last_end,
+            "finish_s": None
+            if self.finished is None or last_end is None
+            else self.finished - last_end,
             "wall_s": None if self.finished is None else self.finished - self.started,
             "score": score,
             "valid": _protocol_metrics(self.result.get("valid", {}).get(score, {})),
@@ -109,9 +113,15 @@ class StageTiming:
             "peak_rss_mb": self.peak_rss_mb,
             "stopped": self.stopped,
             "epochs": [
-                {"epoch": e.epoch + 1, "train_s": e.train_s, "valid_s": e.valid_s,
-                 "checkpoint_s": e.checkpoint_s, "valid_ndcg10": e.valid_ndcg, "improved": e.improved,
-                 "at_s": None if e.metrics_at is None else e.metrics_at - self.started}
+                {
+                    "epoch": e.epoch + 1,
+                    "train_s": e.train_s,
+                    "valid_s": e.valid_s,
+                    "checkpoint_s": e.checkpoint_s,
+                    "valid_ndcg10": e.valid_ndcg,
+                    "improved": e.improved,
+                    "at_s": None if e.metrics_at is None else e.metrics_at - self.started,
+                }
                 for e in self.epochs
             ],
         }
@@ -184,5 +194,7 @@ def _mean(values: list[float]) -> float | None:
 
 def _protocol_metrics(per_protocol: dict) -> dict:
     """NDCG@10 and HR@10 of each protocol."""
-    return {protocol: {"NDCG@10": m.get("NDCG@10"), "HR@10": m.get("HR@10")}
-            for protocol, m in per_protocol.items()}
+    return {
+        protocol: {"NDCG@10": m.get("NDCG@10"), "HR@10": m.get("HR@10")}
+        for protocol, m in per_protocol.items()
+    }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Refresh the studio's Simplified Chinese translation from the sources and compile it.
 #
-# pyside6-lupdate adds new strings to the .ts file (as unfinished) and keeps existing
-# translations; translate the new entries (Qt Linguist: pyside6-linguist FILE.ts), then run
-# this script again so pyside6-lrelease writes the .qm file the studio loads.
+# pyside6-lupdate adds new strings to the .ts file as unfinished and keeps existing
+# translations. Translate the new entries (for example in pyside6-linguist), then run this
+# script again so that pyside6-lrelease writes the .qm file the studio loads.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

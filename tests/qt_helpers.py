@@ -32,14 +32,20 @@ TINY_OVERRIDES = [
 
 
 @pytest.fixture(scope="session")
-def embedding_cache(request: pytest.FixtureRequest) -> Path:
+def embedding_cache(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A text-embedding cache that survives between sessions (in pytest's cache folder).
 
     The first session seeds it from the repository's `.cache/embeddings` when that exists, so
-    the MovieLens texts need not be encoded again; entries are keyed by encoder and text hash,
-    so a seeded file can only save work, never change a result.
+    the MovieLens texts need not be encoded again. Entries are keyed by encoder and text hash,
+    so a seeded file can only save work and never changes a result.
     """
-    cache_dir = Path(request.config.cache.mkdir(EMBEDDING_CACHE_KEY))
+    cache = getattr(request.config, "cache", None)  # None under `-p no:cacheprovider`
+    if cache is not None:
+        cache_dir = Path(cache.mkdir(EMBEDDING_CACHE_KEY))
+    else:
+        cache_dir = tmp_path_factory.mktemp(EMBEDDING_CACHE_KEY)
     seed = REPO_ROOT / ".cache" / "embeddings"
     if seed.is_dir() and not any(cache_dir.glob("embeddings-*.npz")):
         for path in seed.glob("embeddings-*.npz"):
@@ -70,6 +76,16 @@ def tiny_config(root: Path, cache_dir: Path, stages: list[str] | None = None,
 
 
 @pytest.fixture
+def make_tiny_config(tmp_path: Path, embedding_cache: Path):
+    """`tiny_config` bound to this test's tmp_path and the shared embedding cache."""
+
+    def make(stages: list[str] | None = None, extra: list[str] | None = None) -> Config:
+        return tiny_config(tmp_path, embedding_cache, stages, extra)
+
+    return make
+
+
+@pytest.fixture
 def studio_settings(tmp_path: Path):
     """Settings in an INI file under tmp_path, never the user's real settings."""
     from app.settings import Settings
@@ -82,7 +98,7 @@ def studio_settings(tmp_path: Path):
 
 @pytest.fixture
 def main_window(qtbot, studio_settings):
-    """A shown MainWindow whose yes/no questions answer yes; its threads are joined at teardown."""
+    """A shown MainWindow that answers yes to its questions and joins its threads at teardown."""
     from app.main_window import MainWindow
 
     window = MainWindow(studio_settings)

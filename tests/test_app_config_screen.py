@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
-from qt_helpers import REPO_ROOT
 
 from app.config_form import StageChecklist
 from app.config_help import HELP_TEXTS
@@ -12,6 +13,8 @@ from app.screens.config_screen import field_for_key_path
 from ur4rec.config import SECTIONS, field_specs, load_config
 
 pytest_plugins = ("qt_helpers",)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def type_yaml(qtbot, screen, text: str) -> None:

@@ -6,17 +6,17 @@ import logging
 import threading
 import time
 
-import qt_helpers  # noqa: F401 (sets the offscreen platform)
-
-from app.event_relay import EventRelay, LogLine, RelayLogHandler
+from app.event_relay import EventQueue, EventRelay, LogLine, RelayLogHandler
 from ur4rec.training import events as ev
+
+pytest_plugins = ("qt_helpers",)  # sets the offscreen platform
 
 EVENTS = 10_000
 
 
-def produce(relay: EventRelay, count: int, pause_every: int = 50) -> None:
+def produce(queue: EventQueue, count: int, pause_every: int = 50) -> None:
     for step in range(1, count + 1):
-        relay.post(ev.StepLoss("pretrain_sasrec", 0, step, step % 100, 100, 1.0 / step, "sasrec"))
+        queue.put(ev.StepLoss("pretrain_sasrec", 0, step, step % 100, 100, 1.0 / step, "sasrec"))
         if step % pause_every == 0:
             time.sleep(0.002)  # spread the events over about half a second
 
@@ -27,7 +27,7 @@ def test_relay_coalesces_thread_events(qtbot):
     relay.batchReady.connect(batches.append)
     relay.start()
     started = time.perf_counter()
-    producer = threading.Thread(target=produce, args=(relay, EVENTS))
+    producer = threading.Thread(target=produce, args=(relay.queue, EVENTS))
     producer.start()
 
     qtbot.waitUntil(lambda: sum(batch.drained for batch in batches) == EVENTS, timeout=20_000)
@@ -74,7 +74,7 @@ def test_log_handler_forwards_records(qtbot):
     relay = EventRelay()
     batches = []
     relay.batchReady.connect(batches.append)
-    handler = RelayLogHandler(relay)
+    handler = RelayLogHandler(relay.queue)
     log = logging.getLogger("ur4rec.test_relay")
     log.setLevel(logging.INFO)
     log.addHandler(handler)

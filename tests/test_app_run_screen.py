@@ -7,15 +7,15 @@ from __future__ import annotations
 import csv
 import json
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
-from qt_helpers import tiny_config
 
 import app.training_worker
-from app.preload import wait_for_preload
+from app.preload import preload_training_modules
 from app.screens.run_screen import resumable_stages
 from ur4rec.config import STAGES
 from ur4rec.training import events as ev
@@ -43,16 +43,17 @@ def wait_until_idle(qtbot, run_screen) -> None:
 
 
 @pytest.mark.slow
-def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env, embedding_cache,
+def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env, make_tiny_config,
                                     capsys, record_property):
     window = main_window
-    window.config_screen.load_config(tiny_config(tmp_path, embedding_cache))
+    window.config_screen.load_config(make_tiny_config())
     run = window.run_screen
+    log = EventLog(run.relay)
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(TIMER_INTERVAL_MS)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    assert wait_for_preload(timeout=120)  # the studio imports the training modules at startup
+    preload_training_modules()  # run_studio does this before the window opens
 
     timer.start()
     assert run.start_run()
@@ -73,7 +74,8 @@ def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env,
     plots = run.plots
     for stage in STAGES:
         assert len(plots.curve_data(f"loss/{stage}")[1]) > 0, stage
-        assert len(plots.curve_data(f"valid/{stage}")[1]) == 1, stage
+        validations = [e for e in log.events if isinstance(e, ev.EpochMetrics) and e.stage == stage]
+        assert len(plots.curve_data(f"valid/{stage}")[1]) == len(validations) > 0, stage
     for expert in ("preference", "description", "item_id"):
         assert len(plots.curve_data(f"gate/{expert}")[1]) > 0
     for source in ("sasrec", "retriever"):
@@ -90,6 +92,7 @@ def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env,
     assert all(0.0 <= float(row["NDCG@10"]) <= 1.0 for row in rows)
     run.metrics.all_scores.setChecked(True)
     assert run.metrics.row_count() > len(STAGES) * 4
+    run.metrics.all_scores.setChecked(False)
 
     run.metrics.table.selectAll()
     run.metrics.copy_to_clipboard()
@@ -99,6 +102,9 @@ def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env,
     for suffix in (".png", ".svg"):
         exported = run.plots.export(tmp_path / f"plots{suffix}")
         assert exported.stat().st_size > 1000
+    svg = ET.parse(tmp_path / "plots.svg").getroot()
+    polylines = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
+    assert len(polylines) >= len(STAGES) + 3 + 2  # losses, gate weights, fusion weights
 
     run_dir = run.run_folder()
     assert set(json.loads((run_dir / "results.json").read_text())["stages"]) == set(STAGES)
@@ -107,6 +113,16 @@ def test_full_run_plots_and_metrics(qtbot, main_window, tmp_path, real_data_env,
     assert not run.resume_button.isEnabled()
     assert "NDCG@10" in run.log_view.toPlainText()
 
+    # File > Recent runs reopens the run; the Run screen replays its curves from the run store.
+    live = {key: len(plots.curve_data(key)[1]) for key in plots.buffers}
+    window._fill_recent_runs()
+    window.recent_runs_menu.actions()[0].trigger()
+    assert window.tabs.currentWidget() is window.memory_screen
+    assert window.user_screen.run_dir == run_dir
+    assert {key: len(plots.curve_data(key)[1]) for key in plots.buffers} == live
+    assert run.progress.status["end_to_end"].text() == "finished earlier"
+    assert run.metrics.row_count() == len(STAGES) * 4
+
 
 def qtbot_clipboard_text() -> str:
     from PySide6.QtGui import QGuiApplication
@@ -114,9 +130,9 @@ def qtbot_clipboard_text() -> str:
     return QGuiApplication.clipboard().text()
 
 
-def test_stop_and_resume(qtbot, main_window, tmp_path, real_data_env, embedding_cache):
+def test_stop_and_resume(qtbot, main_window, tmp_path, real_data_env, make_tiny_config):
     stages = ["pretrain_sasrec", "pretrain_retriever"]
-    main_window.config_screen.load_config(tiny_config(tmp_path, embedding_cache, stages))
+    main_window.config_screen.load_config(make_tiny_config(stages))
     run = main_window.run_screen
     log = EventLog(run.relay)
 
@@ -144,8 +160,8 @@ def test_stop_and_resume(qtbot, main_window, tmp_path, real_data_env, embedding_
     assert run.metrics.row_count() == len(stages) * 4
 
 
-def test_close_mid_run_joins_thread(qtbot, main_window, tmp_path, real_data_env, embedding_cache):
-    config = tiny_config(tmp_path, embedding_cache, ["pretrain_sasrec"])
+def test_close_mid_run_joins_thread(qtbot, main_window, tmp_path, real_data_env, make_tiny_config):
+    config = make_tiny_config(["pretrain_sasrec"])
     main_window.config_screen.load_config(config)
     run = main_window.run_screen
     log = EventLog(run.relay)
@@ -163,12 +179,11 @@ def test_close_mid_run_joins_thread(qtbot, main_window, tmp_path, real_data_env,
     assert resumable_stages(run.run_folder()) == ["pretrain_sasrec"]
 
 
-def test_missing_data_shows_error(qtbot, main_window, tmp_path, embedding_cache):
+def test_missing_data_shows_error(qtbot, main_window, tmp_path, make_tiny_config):
     # ml-1m is never fetched, so an empty folder fails at once without any network access.
     empty = tmp_path / "empty"
     empty.mkdir()
-    config = tiny_config(tmp_path, embedding_cache,
-                         extra=["data.dataset=ml-1m", f"data.data_dir={empty}"])
+    config = make_tiny_config(extra=["data.dataset=ml-1m", f"data.data_dir={empty}"])
     main_window.config_screen.load_config(config)
     run = main_window.run_screen
 
@@ -185,12 +200,12 @@ def test_missing_data_shows_error(qtbot, main_window, tmp_path, embedding_cache)
 
 
 def test_unexpected_error_shows_type_and_traceback(qtbot, main_window, tmp_path, monkeypatch,
-                                                   embedding_cache):
+                                                   make_tiny_config):
     def broken_start_run(*args, **kwargs):
         raise ValueError("shape mismatch in the test double")
 
     monkeypatch.setattr(app.training_worker, "start_run", broken_start_run)
-    main_window.config_screen.load_config(tiny_config(tmp_path, embedding_cache))
+    main_window.config_screen.load_config(make_tiny_config())
     run = main_window.run_screen
 
     assert run.start_run()

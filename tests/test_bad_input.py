@@ -3,7 +3,7 @@
 Every case damages a copy of the real MovieLens-100K files, the real LLM texts, a config or
 the `tiny_run` run directory, then runs `ur4rec` on it: in-process through `ur4rec.cli.main`,
 or, for the cases marked `subprocess`, as `python -m ur4rec.cli` so that the exit code and
-stderr are the ones a shell sees. Input that is only suspicious (duplicate rows, texts for
+stderr are the ones a shell gets. Input that is only suspicious (duplicate rows, texts for
 unknown ids, empty texts, either text encoding of u.item) exits with 0 and logs a warning.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -32,8 +31,8 @@ BAD_LINE = 17
 GOOD_U_DATA_LINE = "196\t242\t3\t881250949"
 SECRET = "sk-test-do-not-echo-0000"
 
-# A text error must stop `ur4rec train` before any training work, so it must come fast.
-MAX_SECONDS_BEFORE_TEXT_ERROR = 60.0
+# Bad data, texts or config stop `ur4rec train` before any training work, so the error comes fast.
+MAX_SECONDS_BEFORE_INPUT_ERROR = 60.0
 
 
 @dataclass
@@ -106,7 +105,8 @@ def u_data_line(text: str) -> Callable[[Inputs], Path]:
 
 def drop_rating_column(folder: Path) -> None:
     def edit(lines: list[str]) -> list[str]:
-        return ["\t".join(line.split("\t")[:2] + line.split("\t")[3:]) if line else line for line in lines]
+        rows = [line.split("\t") for line in lines]
+        return ["\t".join(row[:2] + row[3:]) if row != [""] else "" for row in rows]
 
     edit_lines(folder / "u.data", edit)
 
@@ -152,8 +152,8 @@ def train_config(text: str, *extra: str) -> Callable[[Inputs], list[str]]:
     def build(inputs: Inputs) -> list[str]:
         path = inputs.tmp / "bad.yaml"
         path.write_text(text, encoding="utf-8")
-        return ["train", "--config", str(path), "--output", str(inputs.tmp / "out"), "--no-progress",
-                "--data", str(inputs.ml100k), *extra]
+        return ["train", "--config", str(path), "--output", str(inputs.tmp / "out"),
+                "--no-progress", "--data", str(inputs.ml100k), *extra]
 
     return build
 
@@ -273,6 +273,10 @@ def resume(make_run: Callable[[Inputs], Path]) -> Callable[[Inputs], list[str]]:
     return build
 
 
+def tiny_run(inputs: Inputs) -> Path:
+    return inputs.request.getfixturevalue("tiny_run")
+
+
 def no_run(inputs: Inputs) -> Path:
     folder = inputs.tmp / "not-a-run"
     folder.mkdir()
@@ -341,14 +345,16 @@ CASES: list[Case] = [
     Case("data-info-duplicate-rows", info(damaged_data(append_first_line_again)),
          ("dropped 1 duplicate (user, item, timestamp) rows", "line 100001"), exit_code=0),
 
-    *(Case(f"config-{name}", train_config(text), expected) for name, text, expected in CONFIG_ERRORS),
+    *(Case(f"config-{name}", train_config(text), expected)
+      for name, text, expected in CONFIG_ERRORS),
     Case("subprocess-config-unknown-key", train_config("sasrec:\n  hiden_dim: 32\n"),
          ("bad.yaml: sasrec.hiden_dim: unknown key",), subprocess=True),
     Case("config-api-key", train_config(f"dashscope_api_key: {SECRET}\n"),
          ("bad.yaml: dashscope_api_key: API keys must not be stored in a config file",
           "DASHSCOPE_API_KEY environment variable", "studio's settings"), absent=(SECRET,)),
     Case("subprocess-config-api-key", train_config(f"text:\n  api_key: {SECRET}\n"),
-         ("bad.yaml: text.api_key: API keys must not be stored",), absent=(SECRET,), subprocess=True),
+         ("bad.yaml: text.api_key: API keys must not be stored",), absent=(SECRET,),
+         subprocess=True),
     Case("config-bad-override", train_config("{}\n", "--set", "training.seed=abc"),
          ("bad.yaml: training.seed: expected an integer", "'abc'")),
     Case("config-missing-file", lambda inputs: ["train", "--config", str(inputs.tmp / "none.yaml")],
@@ -389,11 +395,10 @@ CASES: list[Case] = [
          ("user_preferences.json: 1 empty texts are treated as missing", "first ids: 1",
           "write a text"), exit_code=0),
 
-    Case("recommend-unknown-user", recommend(lambda inputs: inputs.request.getfixturevalue("tiny_run"),
-                                             user="99999"),
+    Case("recommend-unknown-user", recommend(tiny_run, user="99999"),
          ("user '99999' is not in data set 'ml-100k'", "'1' to '943'")),
     Case("subprocess-recommend-unknown-user",
-         recommend(lambda inputs: inputs.request.getfixturevalue("tiny_run"), user="99999"),
+         recommend(tiny_run, user="99999"),
          ("user '99999' is not in data set",), subprocess=True),
     Case("evaluate-not-a-run", evaluate(no_run), ("not-a-run: not a run directory", "--output")),
     Case("evaluate-state-format", evaluate(damaged_run(set_state_format)),
@@ -424,7 +429,7 @@ CASES: list[Case] = [
 # -- running the CLI ---------------------------------------------------------------------------
 
 
-def run_in_process(args: list[str], capsys, caplog) -> tuple[int, str, str]:
+def run_in_process(args: list[str], capsys) -> tuple[int, str, str]:
     capsys.readouterr()
     try:
         code = main(args)
@@ -444,8 +449,8 @@ def run_subprocess(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input_gives_one_clear_line(case, tmp_path, ml100k_dir, texts_dir, request, monkeypatch,
-                                        capsys, caplog):
+def test_bad_input_is_reported_clearly(case, tmp_path, ml100k_dir, texts_dir, request,
+                                       monkeypatch, capsys, caplog):
     inputs = Inputs(tmp_path, ml100k_dir, texts_dir, request)
     # No case may download: a missing data set is imported from a local folder instead.
     inputs.env["UR4REC_ML100K_SOURCE"] = str(tmp_path / "no-download")
@@ -459,14 +464,14 @@ def test_bad_input_gives_one_clear_line(case, tmp_path, ml100k_dir, texts_dir, r
     if case.subprocess:
         code, out, err = run_subprocess(args, inputs.env, tmp_path)
     else:
-        code, out, err = run_in_process(args, capsys, caplog)
+        code, out, err = run_in_process(args, capsys)
     seconds = time.monotonic() - started
 
     assert "Traceback" not in err
     assert "Traceback" not in out
     assert code == case.exit_code, err
     if case.exit_code == 0:
-        shown = caplog.text
+        message = caplog.text
     else:
         lines = [line for line in err.splitlines() if line.strip()]
         errors = [line for line in lines if line.startswith("error: ")]
@@ -474,9 +479,9 @@ def test_bad_input_gives_one_clear_line(case, tmp_path, ml100k_dir, texts_dir, r
         assert lines[-1] == errors[0], err
         if not case.subprocess:
             assert len(lines) == 1, err
-        shown = errors[0]
+        message = errors[0]
     for fragment in case.expected:
-        assert fragment in shown
+        assert fragment in message
     for fragment in case.absent:
         assert fragment not in err + out + caplog.text
 
@@ -484,5 +489,5 @@ def test_bad_input_gives_one_clear_line(case, tmp_path, ml100k_dir, texts_dir, r
         # Bad input stops the run before any training work.
         assert not (tmp_path / "out" / "store.sqlite").exists()
         assert not (tmp_path / "out" / "checkpoints").exists()
-        assert seconds < MAX_SECONDS_BEFORE_TEXT_ERROR
+        assert seconds < MAX_SECONDS_BEFORE_INPUT_ERROR
 

@@ -71,7 +71,8 @@ RAW_CONFIGS = st.one_of(
 # Fragments of YAML syntax mixed with text, so parse errors happen at many positions.
 YAML_PIECES = st.sampled_from([
     "training:", "  stages: [", "pretrain_sasrec", "]", "{", "}", ": ", "- ", "\n", "\t", "  ",
-    "'", '"', "&a", "*a", "!!int", "!!python/object:os.system", "%YAML 1.1", "---", "...",
+    "'", '"', "&a", "*a", "!!int", "!!bool", "!!timestamp", "!!binary", "!!set", "<<: ",
+    "!!python/object:os.system", "%YAML 1.1", "---", "...",
     "sasrec_hidden_dim: 64", "seed: 2020-13-45", "#", ",", "?", "|", ">", "\x00", "\ufeff", "é",
 ])
 YAML_TEXT = st.one_of(
@@ -79,9 +80,9 @@ YAML_TEXT = st.one_of(
     st.text(max_size=200),
     VALUES.map(lambda value: yaml.safe_dump(value, allow_unicode=True)),
 )
+DOTTED_KEYS = [f"{section}.{name}" for section in SECTION_NAMES for name in FIELD_NAMES]
 OVERRIDES = st.one_of(
-    st.tuples(st.sampled_from(sorted(FLAT_KEYS) + [f"{s}.{f}" for s in SECTION_NAMES for f in FIELD_NAMES]),
-              st.text(max_size=20)).map("=".join),
+    st.tuples(st.sampled_from(sorted(FLAT_KEYS) + DOTTED_KEYS), st.text(max_size=20)).map("=".join),
     st.text(max_size=30),
 )
 
@@ -101,7 +102,7 @@ def field_meta(section: str, name: str) -> dict[str, Any]:
 
 @st.composite
 def valid_configs(draw) -> Config:
-    """Configs whose every field holds a random valid value."""
+    """Configs whose every field contains a random valid value."""
     defaults = Config()
     sections = {}
     for section, cls in SECTIONS.items():
@@ -165,7 +166,8 @@ def test_load_config_fuzz(content, overrides):
 
 
 @FUZZ
-@given(RAW_CONFIGS.filter(lambda raw: isinstance(raw, dict)), st.lists(OVERRIDES, min_size=1, max_size=4))
+@given(RAW_CONFIGS.filter(lambda raw: isinstance(raw, dict)),
+       st.lists(OVERRIDES, min_size=1, max_size=4))
 def test_apply_override_fuzz(raw, overrides):
     def build() -> Config:
         for override in overrides:
@@ -198,7 +200,7 @@ def test_unknown_section_key_lists_valid_keys():
         assert name in message
 
 
-def test_unknown_top_level_key_lists_sections_and_flat_keys():
+def test_unknown_top_level_key_lists_keys():
     with pytest.raises(ConfigError) as caught:
         config_from_dict({"learning_rate": 0.1})
     message = str(caught.value)
@@ -210,17 +212,21 @@ def test_unknown_top_level_key_lists_sections_and_flat_keys():
 @pytest.mark.parametrize(
     ("raw", "key_path", "fragments"),
     [
-        ({"training": {"batch_size": "big"}}, "training.batch_size", ("expected an integer", "'big'")),
-        ({"training": {"batch_size": 12.5}}, "training.batch_size", ("expected an integer", "12.5")),
+        ({"training": {"batch_size": "big"}}, "training.batch_size",
+         ("expected an integer", "'big'")),
+        ({"training": {"batch_size": 12.5}}, "training.batch_size",
+         ("expected an integer", "12.5")),
         ({"training": {"use_adaptive_alternating": "yes"}}, "training.use_adaptive_alternating",
          ("expected true or false", "'yes'")),
         ({"sasrec": {"dropout": 1.5}}, "sasrec.dropout", ("1.5", "above the maximum 0.9")),
         ({"sasrec": {"num_blocks": 0}}, "sasrec.num_blocks", ("0", "below the minimum 1")),
         ({"sasrec": {"dropout": float("nan")}}, "sasrec.dropout", ("finite number", "nan")),
-        ({"fusion": {"sasrec_weight": float("inf")}}, "fusion.sasrec_weight", ("finite number", "inf")),
+        ({"fusion": {"sasrec_weight": float("inf")}}, "fusion.sasrec_weight",
+         ("finite number", "inf")),
         ({"fusion": {"retriever_weight": 10**400}}, "fusion.retriever_weight", ("finite number",)),
         ({"training": {"seed": 2**40}}, "training.seed", (str(2**40), "above the maximum")),
-        ({"fusion": {"method": "mean"}}, "fusion.method", ("'mean'", "weighted, learned, adaptive")),
+        ({"fusion": {"method": "mean"}}, "fusion.method",
+         ("'mean'", "weighted, learned, adaptive")),
         ({"fusion_method": "mean"}, "fusion_method", ("'mean'", "weighted, learned, adaptive")),
         ({"memory": {"update_trigger": "SOMETIMES"}}, "memory.update_trigger",
          ("'SOMETIMES'", "INTERACTION_COUNT", "EXPLICIT")),
@@ -228,7 +234,8 @@ def test_unknown_top_level_key_lists_sections_and_flat_keys():
          ("'warmup'", *STAGES)),
         ({"training": {"stages": []}}, "training.stages", ("empty", *STAGES)),
         ({"training": {"stages": "pretrain_sasrec"}}, "training.stages", ("expected a list",)),
-        ({"sasrec": {"hidden_dim": 30, "num_heads": 4}}, "sasrec.num_heads", ("30", "not divisible", "4")),
+        ({"sasrec": {"hidden_dim": 30, "num_heads": 4}}, "sasrec.num_heads",
+         ("30", "not divisible", "4")),
         ({"sasrec": 64}, "sasrec", ("expected a mapping", "64")),
     ],
 )
@@ -336,6 +343,9 @@ def test_secret_override_is_rejected(tmp_path):
         ("training:\n  seed: 1\n   stages: [a\n", ("YAML syntax error at line 3",)),
         ("training: {seed: 1\n", ("YAML syntax error at line 2",)),
         ("seed: 2020-13-45\n", ("invalid YAML value", "month must be in 1..12")),
+        ("seed: !!int\n", ("invalid YAML value",)),
+        ("seed: !!bool\n", ("invalid YAML value",)),
+        ("seed: !!timestamp x\n", ("invalid YAML value",)),
         ("[" * 5000, ("nests lists or mappings too deeply",)),
         ("- pretrain_sasrec\n", ("expected a mapping", "list")),
     ],

@@ -30,7 +30,7 @@ DATASET_KINDS = ("ml-100k", "ml-1m", "csv", "sasrec-txt", "synthetic")
 TEXT_POLICIES = ("regenerate-leaking", "drop-leaking", "keep", "regenerate-all")
 MODEL_KINDS = ("ur4rec", "sasrec_only", "retriever_only")
 # Exceptions other than yaml.YAMLError that yaml.safe_load raises for a malformed scalar.
-YAML_VALUE_ERRORS = (ValueError, TypeError, AttributeError)
+YAML_VALUE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError)
 SECRET_KEY_NAMES = ("api_key", "dashscope_api_key", "DASHSCOPE_API_KEY", "apikey")
 
 
@@ -401,7 +401,7 @@ def parse_yaml(text: str, source: str | None = None) -> dict[str, Any]:
         raise ConfigError("<yaml>", "the YAML nests lists or mappings too deeply; a config needs "
                           "two levels (section and key)", source) from None
     except YAML_VALUE_ERRORS as exc:
-        # PyYAML's scalar constructors let these escape, e.g. for `2020-13-45` or `!!int abc`.
+        # PyYAML's scalar constructors let these escape, e.g. for `2020-13-45`, `!!int` or `!!bool`.
         raise ConfigError("<yaml>", f"invalid YAML value ({exc}); quote the value or fix it",
                           source) from None
     if raw is None:
@@ -432,7 +432,14 @@ def apply_override(raw: dict[str, Any], override: str) -> None:
 
 
 def config_to_yaml(config: Config) -> str:
-    return yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True)
+    """Return the config as nested YAML that `parse_yaml` reads back to the same values."""
+    values = config.to_dict()
+    text = yaml.safe_dump(values, sort_keys=False, allow_unicode=True)
+    if yaml.safe_load(text) != values:
+        # PyYAML writes a few characters unescaped that it then reads as line breaks (U+0085,
+        # U+2028), so such a config is written with every non-ASCII character escaped.
+        text = yaml.safe_dump(values, sort_keys=False, allow_unicode=False)
+    return text
 
 
 def save_config(config: Config, path: str | Path) -> None:

@@ -67,7 +67,7 @@ def field_for_key_path(key_path: str) -> str | None:
 
 
 def field_value(raw: dict[str, Any], section: str, name: str) -> tuple[bool, Any]:
-    """Return (found, value) of a field in a raw mapping, nested or flat; later keys win."""
+    """Return (found, value) of a field in a raw mapping, nested or flat. Later keys win."""
     found, value = False, None
     for key, item in raw.items():
         if key == section and isinstance(item, dict) and name in item:
@@ -80,7 +80,7 @@ def field_value(raw: dict[str, Any], section: str, name: str) -> tuple[bool, Any
 class ConfigScreen(QWidget):
     """Edit, validate, open and save a config."""
 
-    configChanged = Signal(object, str)  # Config, or None while invalid; the config name
+    configChanged = Signal(object, str)  # Config (None while invalid) and the config name
     pathChanged = Signal(object)  # Path or None
     modifiedChanged = Signal(bool)
     statusMessage = Signal(str)
@@ -180,7 +180,7 @@ class ConfigScreen(QWidget):
         self.load_text(config_to_yaml(config), path)
 
     def open_file(self, path: str | Path | None = None) -> bool:
-        """Open a YAML config; an invalid file still opens so that it can be fixed."""
+        """Open a YAML config. An invalid file still opens so that it can be fixed."""
         if path is None:
             start = str(self.path.parent if self.path else self.settings.data_folder)
             chosen, _ = QFileDialog.getOpenFileName(
@@ -254,7 +254,7 @@ class ConfigScreen(QWidget):
     def _on_field_edited(self, section: str, name: str, value: Any) -> None:
         raw = copy.deepcopy(self.raw)
         for key in [k for k in raw if FLAT_KEYS.get(str(k)) == (section, name)]:
-            del raw[key]  # the form writes the nested key; an old flat alias would override it
+            del raw[key]  # the form writes the nested key, which an old flat alias would override
         if not isinstance(raw.get(section), dict):
             raw[section] = {}
         raw[section][name] = value
@@ -297,7 +297,7 @@ class ConfigScreen(QWidget):
         try:
             raw = parse_yaml(self.yaml_edit.toPlainText())
         except ConfigError as exc:
-            # The form cannot show a file that does not parse; editing it would discard the text.
+            # The form cannot show unparsable text, and a form edit would overwrite that text.
             self.form.setEnabled(False)
             self._set_invalid(exc)
             return

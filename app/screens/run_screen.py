@@ -1,4 +1,4 @@
-"""The Run screen: start, stop and resume training; live progress, plots and log; final metrics."""
+"""The Run screen: start, stop and resume training, with live progress, plots, log and metrics."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from app.error_banner import ErrorBanner
 from app.event_relay import EventBatch, EventRelay
 from app.metrics_table import MetricsTable
 from app.plots import LivePlots
+from app.preload import preload_training_modules
 from app.progress_panel import ProgressPanel
 from app.settings import Settings
 from app.training_worker import RunRequest, TrainingController, WorkerError
@@ -168,7 +169,8 @@ class RunScreen(QWidget):
         vertical.addWidget(top)
         vertical.addWidget(self.bottom_tabs)
         vertical.setStretchFactor(0, 3)
-        vertical.setStretchFactor(1, 1)
+        vertical.setStretchFactor(1, 2)
+        vertical.setSizes([520, 300])
 
         layout = QVBoxLayout(self)
         layout.addLayout(folder_row)
@@ -179,7 +181,7 @@ class RunScreen(QWidget):
     # -- inputs from the window -------------------------------------------------------------
 
     def set_config(self, config: Config | None, name: str) -> None:
-        """Use `config` for the next run; None (an invalid config) disables the Run buttons."""
+        """Use `config` for the next run. None (an invalid config) disables the Run buttons."""
         self.config = config
         if name != self.config_name:
             self.config_name = name
@@ -249,7 +251,7 @@ class RunScreen(QWidget):
         return self.controller.is_running()
 
     def start_run(self, stages: list[str] | None = None, resume: bool = False) -> bool:
-        """Start training in the worker thread; return False when nothing was started."""
+        """Start training in the worker thread. Return False when nothing was started."""
         if self.is_running():
             return False
         if not resume and self.config is None:
@@ -263,12 +265,14 @@ class RunScreen(QWidget):
         if not str(run_dir).strip() or str(run_dir) == ".":
             self.banner.show_error(self.tr("Choose a run folder first."))
             return False
+
         self.banner.hide()
         self.plots.reset()
         self.metrics.set_results({})
         self.bottom_tabs.setCurrentWidget(self.log_view)
         self.memory_label.clear()
         self._completed_before = self._completed_stages(run_dir) if resume else []
+
         request = RunRequest(
             config=None if resume else self.config,
             run_dir=run_dir,
@@ -276,11 +280,12 @@ class RunScreen(QWidget):
             resume=resume,
             base_folder=self.settings.data_folder,
         )
-        self._append_log(
-            self.tr("Starting {action} in {folder}").format(
-                action=self.tr("resume") if resume else self.tr("training"), folder=run_dir
-            )
-        )
+        if resume:
+            self._append_log(self.tr("Resuming the run in {folder}").format(folder=run_dir))
+        else:
+            self._append_log(self.tr("Starting training in {folder}").format(folder=run_dir))
+        # A no-op after `run_studio`; elsewhere the first run pauses the UI for the imports once.
+        preload_training_modules()
         self.controller.start(request)
         self.statusMessage.emit(self.tr("Training…"))
         self._update_buttons()
@@ -370,20 +375,26 @@ class RunScreen(QWidget):
 
     def _on_epoch(self, event: ev.EpochMetrics) -> None:
         ndcg = event.valid.get("full", {}).get("NDCG@10")
-        if ndcg is not None:
-            self.plots.add_validation(event.stage, event.step, ndcg)
-            text = self.tr(
-                "{stage} epoch {epoch}: train loss {loss}, valid NDCG@10 {ndcg} ({seconds} s)"
+        if ndcg is None:
+            return
+        self.plots.add_validation(event.stage, event.step, ndcg)
+        if event.epoch < 0:
+            # Epoch -1 is the validation of the model a stage starts from, before any training.
+            text = self.tr("{stage} starting model: valid NDCG@10 {ndcg}")
+            self._append_log(text.format(stage=event.stage, ndcg=f"{ndcg:.4f}"))
+            return
+        text = self.tr(
+            "{stage} epoch {epoch}: train loss {loss}, valid NDCG@10 {ndcg} ({seconds} s)"
+        )
+        self._append_log(
+            text.format(
+                stage=event.stage,
+                epoch=event.epoch + 1,
+                loss=f"{event.train_loss:.4f}",
+                ndcg=f"{ndcg:.4f}",
+                seconds=f"{event.seconds:.1f}",
             )
-            self._append_log(
-                text.format(
-                    stage=event.stage,
-                    epoch=event.epoch + 1,
-                    loss=f"{event.train_loss:.4f}",
-                    ndcg=f"{ndcg:.4f}",
-                    seconds=f"{event.seconds:.1f}",
-                )
-            )
+        )
 
     def _append_log(self, text: str) -> None:
         self.log_view.appendPlainText(text)

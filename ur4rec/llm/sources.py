@@ -100,7 +100,8 @@ def load_texts(path: Path, raw_ids: Sequence[str], kind: str) -> LoadedTexts:
         raise TextsError(
             f"{path}: none of its {len(obj)} {kind.rstrip('s')} ids is in the data set "
             f"(first ids: {', '.join(loaded.unknown_ids[:5])}); the texts belong to another data "
-            "set, so pass the texts folder of this one or generate texts with `ur4rec texts generate`"
+            "set, so pass the texts folder of this one or generate texts with "
+            "`ur4rec texts generate`"
         )
     _log_skipped(loaded, kind)
     return loaded
