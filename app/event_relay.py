@@ -56,8 +56,8 @@ class EventBatch:
 class EventQueue:
     """A thread-safe FIFO of events and log lines, written by worker threads.
 
-    It is a plain Python object on purpose: the worker thread then never touches a Qt wrapper,
-    which keeps it clear of PySide's own locks while the UI thread creates and deletes widgets.
+    It is a plain Python object on purpose, so that the worker thread never calls into PySide
+    while the UI thread creates and deletes widgets.
     """
 
     def __init__(self) -> None:

@@ -22,7 +22,7 @@ GRID_COLOR = "#e0e0e0"
 
 @dataclass
 class Series:
-    """One curve: a legend name, a colour and its points; markers draw a dot per point."""
+    """One curve: a legend name, a colour and its points, with a dot per point if `markers`."""
 
     name: str
     color: str

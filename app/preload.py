@@ -7,8 +7,8 @@ protobuf. In the worker thread of a first run that froze the UI for up to about 
 (measured on 2 shared CPU cores). `run_studio` therefore imports them before the window opens.
 
 NOTE: importing them in a background thread while the UI thread created widgets deadlocked in
-about 1 of 10 test sessions (PySide6 6.11: both threads blocked, the UI thread in garbage
-collection; the cause was not found). So the imports run on the UI thread instead.
+about 1 of 10 test sessions with PySide6 6.11. Both threads were blocked, the UI thread inside
+garbage collection, and the cause was not found. So the imports run on the UI thread instead.
 """
 
 from __future__ import annotations

@@ -8,10 +8,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
-
-from app.main_window import run_studio
-
 pytest_plugins = ("qt_helpers",)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -71,22 +67,29 @@ def test_studio_exits_cleanly_mid_run(tmp_path, embedding_cache, ml100k_dir, tex
     assert (runs[0] / "checkpoints" / "pretrain_sasrec" / "last.pt").is_file()
 
 
-def test_run_studio_returns_zero(qapp, tmp_path, monkeypatch):
-    # Keep the studio's default settings store out of the real home folder.
-    monkeypatch.chdir(tmp_path)
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-    windows = []
+def test_run_studio_returns_zero(tmp_path):
+    # A subprocess, because quitting the test session's QApplication would end later event loops.
+    script = tmp_path / "start_studio.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(REPO_ROOT)!r})
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
 
-    def close_studio():
-        windows.extend(w for w in qapp.topLevelWidgets() if w.isVisible())
-        qapp.quit()
+        from app.main_window import run_studio
 
-    QTimer.singleShot(300, close_studio)
-    assert run_studio(["ur4rec-studio"]) == 0
-    assert any(type(w).__name__ == "MainWindow" for w in windows)
-    for window in windows:
-        window.close()
+        app = QApplication(sys.argv)
+        QTimer.singleShot(500, app.quit)
+        sys.exit(run_studio(sys.argv))
+    """))
+    # The studio's QSettings file goes to XDG_CONFIG_HOME, kept under tmp_path here.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+
+    done = subprocess.run([sys.executable, str(script)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "xdg" / "UR4Rec" / "UR4Rec Studio.conf").is_file()
 
 
 def test_recent_configs_menu_lists_opened_files(main_window, tmp_path):

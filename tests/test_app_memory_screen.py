@@ -211,7 +211,7 @@ def test_export_dialog_uses_filter_format(qtbot, small_run, tmp_path, monkeypatc
         QFileDialog, "getSaveFileName", lambda *args: (str(target), "Parquet (*.parquet)")
     )
 
-    with qtbot.waitSignal(screen.export_finished, timeout=10_000) as blocker:
+    with qtbot.waitSignal(screen.export_finished, timeout=60_000) as blocker:
         screen.export_snapshot_button.click()
 
     written = blocker.args[0]
@@ -228,7 +228,7 @@ def test_export_dialog_reports_failure(qtbot, small_run, tmp_path, monkeypatch):
     target = blocker_file / "snapshot.csv"  # its parent is a file, so the export fails
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
 
-    with qtbot.waitSignal(screen.export_failed, timeout=10_000):
+    with qtbot.waitSignal(screen.export_failed, timeout=60_000):
         screen.export_snapshot_button.click()
 
     assert "Export failed" in screen.status_label.text()
@@ -254,7 +254,7 @@ def test_table_lists_every_user(qtbot, trained_run_dir):
     assert screen.model.rowCount() == 943
     assert screen.model.total_count == 943
     assert len(set(screen.model.column_values("user_id"))) == 943
-    assert screen.snapshot_combo.currentText() == f"#{info.id} end_to_end epoch 0 (943 users)"
+    assert screen.snapshot_combo.currentText() == f"#{info.id} end_to_end epoch {info.epoch} (943 users)"
 
 
 @pytest.mark.slow

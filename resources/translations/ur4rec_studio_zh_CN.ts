@@ -407,52 +407,52 @@
 <context>
     <name>LivePlots</name>
     <message>
-        <location filename="../../app/plots.py" line="77"/>
+        <location filename="../../app/plots.py" line="78"/>
         <source>step (all stages)</source>
         <translation>步数（所有阶段）</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="78"/>
+        <location filename="../../app/plots.py" line="79"/>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="80"/>
+        <location filename="../../app/plots.py" line="81"/>
         <source>Validation NDCG@10 (full ranking)</source>
         <translation>验证集 NDCG@10（全量排序）</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="83"/>
+        <location filename="../../app/plots.py" line="84"/>
         <source>Expert gate weights (batch mean)</source>
         <translation>专家门控权重（批均值）</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="85"/>
+        <location filename="../../app/plots.py" line="86"/>
         <source>Fusion weights (batch mean)</source>
         <translation>融合权重（批均值）</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="96"/>
+        <location filename="../../app/plots.py" line="97"/>
         <source>preference</source>
         <translation>偏好</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="97"/>
+        <location filename="../../app/plots.py" line="98"/>
         <source>description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="98"/>
+        <location filename="../../app/plots.py" line="99"/>
         <source>item ID</source>
         <translation>物品 ID</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="104"/>
+        <location filename="../../app/plots.py" line="105"/>
         <source>retriever</source>
         <translation>检索器</translation>
     </message>
     <message>
-        <location filename="../../app/plots.py" line="237"/>
+        <location filename="../../app/plots.py" line="257"/>
         <source>UR4Rec training plots</source>
         <translation>UR4Rec 训练曲线</translation>
     </message>
@@ -961,133 +961,133 @@
         <translation>运行文件夹：</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="241"/>
+        <location filename="../../app/screens/run_screen.py" line="242"/>
         <source>Choose a run folder</source>
         <translation>选择运行文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="258"/>
+        <location filename="../../app/screens/run_screen.py" line="259"/>
         <source>The config is invalid; fix it on the Config screen first.</source>
         <translation>配置无效；请先在“配置”页面中修正。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="265"/>
+        <location filename="../../app/screens/run_screen.py" line="266"/>
         <source>Choose a run folder first.</source>
         <translation>请先选择运行文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="283"/>
+        <location filename="../../app/screens/run_screen.py" line="284"/>
         <source>Resuming the run in {folder}</source>
         <translation>正在继续 {folder} 中的运行</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="285"/>
+        <location filename="../../app/screens/run_screen.py" line="286"/>
         <source>Starting training in {folder}</source>
         <translation>正在 {folder} 中开始训练</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="289"/>
+        <location filename="../../app/screens/run_screen.py" line="290"/>
         <source>Training…</source>
         <translation>训练中…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="300"/>
+        <location filename="../../app/screens/run_screen.py" line="301"/>
         <source>Stop requested: the run stops after the current batch and saves a resumable checkpoint.</source>
         <translation>已请求停止：运行将在当前批次结束后停止，并保存可继续的检查点。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="304"/>
+        <location filename="../../app/screens/run_screen.py" line="305"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="329"/>
+        <location filename="../../app/screens/run_screen.py" line="330"/>
         <source>The config is invalid; see the Config screen</source>
         <translation>配置无效；请查看“配置”页面</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="344"/>
+        <location filename="../../app/screens/run_screen.py" line="345"/>
         <source>Memory: {users} users with memory · {updates} updates · mean drift {drift}</source>
         <translation>记忆：{users} 个用户有记忆 · {updates} 次更新 · 平均漂移 {drift}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="373"/>
+        <location filename="../../app/screens/run_screen.py" line="374"/>
         <source>finished earlier</source>
         <translation>此前已完成</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="382"/>
+        <location filename="../../app/screens/run_screen.py" line="383"/>
         <source>{stage} starting model: valid NDCG@10 {ndcg}</source>
         <translation>{stage} 起始模型：验证集 NDCG@10 {ndcg}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="386"/>
+        <location filename="../../app/screens/run_screen.py" line="387"/>
         <source>{stage} epoch {epoch}: train loss {loss}, valid NDCG@10 {ndcg} ({seconds} s)</source>
         <translation>{stage} 第 {epoch} 轮：训练损失 {loss}，验证集 NDCG@10 {ndcg}（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="407"/>
+        <location filename="../../app/screens/run_screen.py" line="408"/>
         <source>Run stopped; press Resume to continue it.</source>
         <translation>运行已停止；点击“继续”可接着运行。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="409"/>
+        <location filename="../../app/screens/run_screen.py" line="410"/>
         <source>Run finished.</source>
         <translation>运行完成。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="415"/>
+        <location filename="../../app/screens/run_screen.py" line="416"/>
         <source>Training failed: {message}</source>
         <translation>训练失败：{message}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="418"/>
+        <location filename="../../app/screens/run_screen.py" line="419"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="419"/>
+        <location filename="../../app/screens/run_screen.py" line="420"/>
         <source>Training failed.</source>
         <translation>训练失败。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="429"/>
+        <location filename="../../app/screens/run_screen.py" line="430"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="429"/>
+        <location filename="../../app/screens/run_screen.py" line="430"/>
         <source>SVG image (*.svg)</source>
         <translation>SVG 图像 (*.svg)</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="431"/>
+        <location filename="../../app/screens/run_screen.py" line="432"/>
         <source>Export plots</source>
         <translation>导出曲线图</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="441"/>
-        <location filename="../../app/screens/run_screen.py" line="457"/>
+        <location filename="../../app/screens/run_screen.py" line="442"/>
+        <location filename="../../app/screens/run_screen.py" line="458"/>
         <source>Could not write {path}: {error}</source>
         <translation>无法写入 {path}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="444"/>
+        <location filename="../../app/screens/run_screen.py" line="445"/>
         <source>Plots written to {path}</source>
         <translation>曲线图已写入 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="449"/>
+        <location filename="../../app/screens/run_screen.py" line="450"/>
         <source>Export metrics</source>
         <translation>导出指标</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="449"/>
+        <location filename="../../app/screens/run_screen.py" line="450"/>
         <source>CSV file (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../app/screens/run_screen.py" line="460"/>
+        <location filename="../../app/screens/run_screen.py" line="461"/>
         <source>Metrics written to {path}</source>
         <translation>指标已写入 {path}</translation>
     </message>
