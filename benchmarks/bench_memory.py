@@ -41,9 +41,7 @@ def parse_args():
         default=10,
         help="timed repeats of each read, export and update (default 10)",
     )
-    parser.add_argument(
-        "--batch", type=int, default=256, help="users per memory update (default 256)"
-    )
+    parser.add_argument("--batch", type=int, default=256, help="users per memory update (default 256)")
     parser.add_argument("--seq-len", type=int, default=50, help="positions per replayed sequence")
     parser.add_argument(
         "--config",
@@ -82,10 +80,7 @@ def bench_store(args, folder: Path) -> dict:
             args.repeats,
             warmup=1,
         )
-        exports = {
-            fmt: bench_export(store, snapshot_id, folder, fmt, args.repeats)
-            for fmt in EXPORT_FORMATS
-        }
+        exports = {fmt: bench_export(store, snapshot_id, folder, fmt, args.repeats) for fmt in EXPORT_FORMATS}
     finally:
         store.close()
     return {
@@ -101,9 +96,7 @@ def bench_store(args, folder: Path) -> dict:
 
 def bench_export(store: RunStore, snapshot_id: int, folder: Path, fmt: str, repeats: int) -> dict:
     path = folder / f"snapshot.{fmt}"
-    seconds = common.time_call(
-        lambda: store.export_snapshot(snapshot_id, path, fmt), max(1, repeats // 3), warmup=1
-    )
+    seconds = common.time_call(lambda: store.export_snapshot(snapshot_id, path, fmt), max(1, repeats // 3), warmup=1)
     return {"seconds": seconds, "file_mb": round(path.stat().st_size / 2**20, 2)}
 
 
@@ -116,13 +109,9 @@ def bench_bank(args, config) -> dict:
     is_item = torch.ones(args.batch, args.seq_len, dtype=torch.bool)  # (B, L): no padding
     step = iter(range(1, 1_000_000))
 
-    update = common.time_call(
-        lambda: bank.update(user_ids, reps, next(step)), args.repeats, warmup=2
-    )
+    update = common.time_call(lambda: bank.update(user_ids, reps, next(step)), args.repeats, warmup=2)
     with torch.no_grad():
-        replay = common.time_call(
-            lambda: bank.replay(sequence_reps, is_item), args.repeats, warmup=1
-        )
+        replay = common.time_call(lambda: bank.replay(sequence_reps, is_item), args.repeats, warmup=1)
 
     def replay_backward():
         leaf = sequence_reps.clone().requires_grad_(True)
@@ -197,10 +186,7 @@ def report(args, config, store: dict, bank: dict) -> None:
     ]
     out.table(
         headers,
-        [
-            [label, s["repeats"], ms(s, "mean"), ms(s), ms(s, "min"), ms(s, "max")]
-            for label, s in bank_rows
-        ],
+        [[label, s["repeats"], ms(s, "mean"), ms(s), ms(s, "min"), ms(s, "max")] for label, s in bank_rows],
         "Memory bank (torch, CPU)",
     )
     out.data.update(

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -85,9 +86,7 @@ def synthetic(name: str, factor: int, large: bool) -> DatasetSpec:
 def dataset_specs(data_root: Path) -> dict[str, DatasetSpec]:
     video = data_root / "sasrec" / "Video.txt"
     specs = [
-        DatasetSpec(
-            "ml-100k", "MovieLens-100K with the LLM texts (the config as given)", (), False
-        ),
+        DatasetSpec("ml-100k", "MovieLens-100K with the LLM texts (the config as given)", (), False),
         synthetic("synthetic-10x", 10, False),
         DatasetSpec(
             "video",
@@ -125,9 +124,7 @@ def parse_args():
         metavar="DATASET",
         help="data sets to leave out: ml-100k synthetic-10x video synthetic-100x",
     )
-    parser.add_argument(
-        "--only", nargs="+", default=None, metavar="DATASET", help="run only these data sets"
-    )
+    parser.add_argument("--only", nargs="+", default=None, metavar="DATASET", help="run only these data sets")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per stage (default 2)")
     parser.add_argument(
         "--large-epochs",
@@ -146,8 +143,7 @@ def parse_args():
         "--eval-users",
         type=int,
         default=0,
-        help="users in the timed evaluation (default 0: all); fewer users give an "
-        "estimate of the time for all of them",
+        help="users in the timed evaluation (default 0: all); fewer users give an estimate of the time for all of them",
     )
     parser.add_argument(
         "--encode-threads",
@@ -162,9 +158,7 @@ def parse_args():
         default=None,
         help="stop a data set's subprocess after this many minutes",
     )
-    parser.add_argument(
-        "--no-tensorboard", action="store_true", help="do not write TensorBoard files"
-    )
+    parser.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard files")
     # Internal: the parent starts one subprocess per data set with these two options.
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", type=Path, default=None, help=argparse.SUPPRESS)
@@ -245,9 +239,7 @@ def run_dataset(args, spec: DatasetSpec) -> dict:
         start = time.perf_counter()
         start_run(config, run_dir, bus=bus, prepared=prepared, tensorboard=not args.no_tensorboard)
         figures["run_wall_s"] = time.perf_counter() - start
-        figures["stages"] = {
-            name: stage.summary(len(batches.users)) for name, stage in timing.stages.items()
-        }
+        figures["stages"] = {name: stage.summary(len(batches.users)) for name, stage in timing.stages.items()}
         figures["evaluation"] = time_evaluation(args, run_dir, prepared)
     figures["peak_rss_mb"] = common.peak_rss_mb()
     return figures
@@ -341,6 +333,9 @@ def run_child(args, spec: DatasetSpec, folder: Path) -> dict:
         return {"dataset": spec.name, "error": f"timed out after {args.timeout_min} min"}
     wall = time.perf_counter() - start
     print(f"[bench_scale] {spec.name}: done in {wall:.0f} s", file=sys.stderr, flush=True)
+    if completed.returncode < 0:
+        signal_name = signal.Signals(-completed.returncode).name
+        return {"dataset": spec.name, "error": f"subprocess killed by {signal_name}"}
     if completed.returncode != 0 or not result_file.is_file():
         return {
             "dataset": spec.name,

@@ -96,9 +96,7 @@ def parse_args():
         metavar="KEY=VALUE",
         help="override a config value after the built-in shrinking (repeatable)",
     )
-    parser.add_argument(
-        "--interval-ms", type=int, default=10, help="timer interval (default 10 ms)"
-    )
+    parser.add_argument("--interval-ms", type=int, default=10, help="timer interval (default 10 ms)")
     parser.add_argument(
         "--idle-s",
         type=float,
@@ -166,9 +164,7 @@ def run_with_controller(settings: Settings, config, timeout_s: float, marks: Pha
     controller.ended.connect(loop.quit)
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     start = time.perf_counter()
-    controller.start(
-        RunRequest(config, settings.runs_folder / "bench-studio", base_folder=settings.data_folder)
-    )
+    controller.start(RunRequest(config, settings.runs_folder / "bench-studio", base_folder=settings.data_folder))
     loop.exec()
     wall = time.perf_counter() - start
     timed_out = controller.is_running()
@@ -216,10 +212,7 @@ def report(args, run: dict, phases: dict, overrides: list[str]) -> None:
     )
     out.table(
         ["phase", "timeouts", "p50 late ms", "p99 late ms", "max late ms", "late > 100 ms"],
-        [
-            [name, s["timeouts"], s["p50_ms"], s["p99_ms"], s["max_ms"], s["over_100ms"]]
-            for name, s in phases.items()
-        ],
+        [[name, s["timeouts"], s["p50_ms"], s["p99_ms"], s["max_ms"], s["over_100ms"]] for name, s in phases.items()],
         "QTimer lateness on the UI thread (gap between timeouts minus the interval)",
     )
     if run.get("error"):

@@ -52,9 +52,7 @@ class UnmaskedTracker:
         self.excluded_s = 0.0
 
     def __call__(self, event: ev.Event) -> None:
-        if not (
-            isinstance(event, ev.CheckpointSaved) and event.stage == SASREC_STAGE and not event.best
-        ):
+        if not (isinstance(event, ev.CheckpointSaved) and event.stage == SASREC_STAGE and not event.best):
             return
         start = time.perf_counter()
         # A last-checkpoint event after an epoch carries the number of finished epochs.
@@ -100,9 +98,7 @@ def parse_args():
         default=None,
         help="run folder to train into and keep (default: a temporary folder, deleted afterwards)",
     )
-    parser.add_argument(
-        "--stages", nargs="+", default=None, help="stages to run (default: the config's)"
-    )
+    parser.add_argument("--stages", nargs="+", default=None, help="stages to run (default: the config's)")
     parser.add_argument(
         "--track-unmasked",
         action="store_true",
@@ -113,8 +109,7 @@ def parse_args():
         "--unmasked-target",
         type=float,
         default=DEFAULT_UNMASKED_TARGET,
-        help="unmasked validation NDCG@10 whose first epoch is reported "
-        f"(default {DEFAULT_UNMASKED_TARGET})",
+        help=f"unmasked validation NDCG@10 whose first epoch is reported (default {DEFAULT_UNMASKED_TARGET})",
     )
     parser.add_argument(
         "--no-tensorboard",
@@ -172,9 +167,7 @@ def train(args, config: Config, run_dir: Path) -> dict:
         "stages": stages,
     }
     if SASREC_STAGE in stages and not stages[SASREC_STAGE]["stopped"]:
-        figures["sasrec_unmasked"] = unmasked_figures(
-            run_dir, prepared, timing, tracker, args.unmasked_target
-        )
+        figures["sasrec_unmasked"] = unmasked_figures(run_dir, prepared, timing, tracker, args.unmasked_target)
     return figures
 
 
@@ -190,23 +183,19 @@ def unmasked_figures(
     negatives = np.load(loaded.run.negatives_path)
     out: dict = {}
     for phase in ("valid", "test"):
-        metrics = evaluate(
-            loaded.model, prepared.split, phase, negatives, score_kinds=("sasrec",), unmasked=True
-        )["sasrec"]
+        metrics = evaluate(loaded.model, prepared.split, phase, negatives, score_kinds=("sasrec",), unmasked=True)[
+            "sasrec"
+        ]
         out[phase] = {p: metrics[p]["NDCG@10"] for p in ("full", "full_unmasked", "sampled100")}
     out["target"] = target
     if tracker is not None:
         stage = timing.stages[SASREC_STAGE]
-        out["valid_unmasked_by_epoch"] = {
-            e + 1: v for e, v in sorted(tracker.ndcg_by_epoch.items())
-        }
+        out["valid_unmasked_by_epoch"] = {e + 1: v for e, v in sorted(tracker.ndcg_by_epoch.items())}
         epoch = tracker.first_reaching(target)
         reached = stage.epoch(epoch) if epoch is not None else None
         out["target_epoch"] = None if epoch is None else epoch + 1
         out["wall_s_to_target"] = (
-            None
-            if reached is None or reached.metrics_at is None
-            else reached.metrics_at - stage.started
+            None if reached is None or reached.metrics_at is None else reached.metrics_at - stage.started
         )
     return out
 
@@ -299,20 +288,14 @@ def report(figures: dict, args) -> None:
 
 
 def unmasked_text(figures: dict, excluded_s: float) -> str:
-    lines = [
-        "SASRec best model, full ranking NDCG@10 (masked: earlier items excluded; unmasked: "
-        "RecBole's protocol)"
-    ]
+    lines = ["SASRec best model, full ranking NDCG@10 (masked: earlier items excluded; unmasked: RecBole's protocol)"]
     for phase in ("valid", "test"):
         m = figures[phase]
         lines.append(
-            f"  {phase}: masked {m['full']:.4f}, unmasked {m['full_unmasked']:.4f}, "
-            f"sampled100 {m['sampled100']:.4f}"
+            f"  {phase}: masked {m['full']:.4f}, unmasked {m['full_unmasked']:.4f}, sampled100 {m['sampled100']:.4f}"
         )
     if "valid_unmasked_by_epoch" in figures:
-        per_epoch = ", ".join(
-            f"{e}: {v:.4f}" for e, v in figures["valid_unmasked_by_epoch"].items()
-        )
+        per_epoch = ", ".join(f"{e}: {v:.4f}" for e, v in figures["valid_unmasked_by_epoch"].items())
         lines.append(f"  unmasked valid NDCG@10 per epoch: {per_epoch}")
         if figures["target_epoch"] is None:
             lines.append(f"  never reached {figures['target']:.3f}")
@@ -339,11 +322,7 @@ def main() -> None:
     common.setup_data_env(args.data_root)
     config = common.load_bench_config(args.config, args.overrides)
     keep = args.output is not None
-    run_dir = (
-        args.output.resolve()
-        if keep
-        else Path(tempfile.mkdtemp(prefix="ur4rec-bench-train-")) / "run"
-    )
+    run_dir = args.output.resolve() if keep else Path(tempfile.mkdtemp(prefix="ur4rec-bench-train-")) / "run"
     try:
         figures = train(args, config, run_dir)
     finally:

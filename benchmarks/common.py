@@ -56,9 +56,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
         help=f"folder holding ml-100k/, llm-generated/ and sasrec/ (default: "
         f"${SHARED_DATA_ENV} or ../shared/data beside the repository)",
     )
-    parser.add_argument(
-        "--verbose", action="store_true", help="log the library's INFO messages to stderr"
-    )
+    parser.add_argument("--verbose", action="store_true", help="log the library's INFO messages to stderr")
     return parser
 
 

@@ -99,13 +99,9 @@ class StageTiming:
             "valid_s_per_epoch": _mean(valid),
             "checkpoint_s_per_epoch": _mean(checkpoints),
             "best_epoch": None if self.best_epoch is None else self.best_epoch + 1,
-            "wall_s_to_best": None
-            if best is None or best.metrics_at is None
-            else best.metrics_at - self.started,
+            "wall_s_to_best": None if best is None or best.metrics_at is None else best.metrics_at - self.started,
             "best_valid_ndcg10_monitored": None if best is None else best.valid_ndcg,
-            "finish_s": None
-            if self.finished is None or last_end is None
-            else self.finished - last_end,
+            "finish_s": None if self.finished is None or last_end is None else self.finished - last_end,
             "wall_s": None if self.finished is None else self.finished - self.started,
             "score": score,
             "valid": _protocol_metrics(self.result.get("valid", {}).get(score, {})),
@@ -194,7 +190,4 @@ def _mean(values: list[float]) -> float | None:
 
 def _protocol_metrics(per_protocol: dict) -> dict:
     """NDCG@10 and HR@10 of each protocol."""
-    return {
-        protocol: {"NDCG@10": m.get("NDCG@10"), "HR@10": m.get("HR@10")}
-        for protocol, m in per_protocol.items()
-    }
+    return {protocol: {"NDCG@10": m.get("NDCG@10"), "HR@10": m.get("HR@10")} for protocol, m in per_protocol.items()}
