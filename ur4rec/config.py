@@ -93,11 +93,12 @@ class TextConfig:
 
 @dataclass
 class MoEConfig:
-    hidden_dim: int = spec(64, "Size of the retriever's expert representations", minimum=8)
+    hidden_dim: int = spec(64, "Size of the retriever's expert representations", minimum=8, maximum=4096)
     num_proxies: int = spec(
-        4, "Learnable proxy tokens; 0 turns the router off and averages the experts", minimum=0
+        4, "Learnable proxy tokens; 0 turns the router off and averages the experts", minimum=0,
+        maximum=256,
     )
-    num_heads: int = spec(2, "Attention heads of the proxy attention", minimum=1)
+    num_heads: int = spec(2, "Attention heads of the proxy attention", minimum=1, maximum=64)
     dropout: float = spec(0.1, "Dropout in the retriever", minimum=0.0, maximum=0.9)
 
 
@@ -132,9 +133,9 @@ class FusionConfig:
 class TrainingConfig:
     model: str = spec("ur4rec", "Which model to train", choices=MODEL_KINDS)
     stages: list = spec(list(STAGES), "Stages to run, in order")
-    epochs_per_stage: int = spec(50, "Maximum epochs per stage", minimum=1)
+    epochs_per_stage: int = spec(50, "Maximum epochs per stage", minimum=1, maximum=100_000)
     patience: int = spec(5, "Epochs without a better validation NDCG@10 before stopping", minimum=1)
-    batch_size: int = spec(128, "Users per batch", minimum=1)
+    batch_size: int = spec(128, "Users per batch", minimum=1, maximum=65_536)
     num_negatives: int = spec(
         0, "Sampled negatives per batch for the retriever loss; 0 uses all items", minimum=0
     )

@@ -158,6 +158,9 @@ class Trainer:
         st = StageState(self.config)
         if resume:
             path = self.run.checkpoint(stage, "last")
+            # A kill during a checkpoint write leaves its temporary file behind.
+            for stale in path.parent.glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
             payload = load_checkpoint(path)
             load_model_state(self.model, payload, path)
             optimizer.load_state_dict(payload["optimizer"])
