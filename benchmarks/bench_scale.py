@@ -374,7 +374,7 @@ def report(args, results: list[dict]) -> None:
     out.note(
         f"Config {args.config} {' '.join([*SCALE_OVERRIDES, *args.overrides])}; "
         f"stages {', '.join(STAGES)}; "
-        f"{args.epochs} epochs per stage ({args.large_epochs} on the large sets, validated on "
+        f"epochs per stage: {args.epochs} ({args.large_epochs} on the large sets, validated on "
         f"{args.large_eval_users or 'all'} users)"
     )
     done = [r for r in results if "error" not in r]
@@ -423,13 +423,15 @@ def report(args, results: list[dict]) -> None:
                         s["train_s_per_epoch"],
                         s["sequences_per_s"],
                         s["valid_s_per_epoch"],
+                        s["baseline_valid_s"],
                         s["finish_s"],
                     ]
                 )
     out.table(
-        ["data set", "stage", "epochs", "train s/epoch", "seq/s", "valid s/epoch", "finish s"],
+        ["data set", "stage", "epochs", "train s/epoch", "seq/s", "valid s/epoch", "start valid s", "finish s"],
         rows,
-        "Training (finish: best model, memory snapshot, evaluation of all users)",
+        "Training (start valid: validation of the model the stage starts from; finish: best model, memory "
+        "snapshot, evaluation of all users)",
     )
     out.table(
         ["data set", "users", "eval s (all users)", "users/s", "estimated", "peak RSS MB", "run s"],

@@ -218,6 +218,7 @@ def report(figures: dict, args) -> None:
             "seq/s",
             "valid s/epoch",
             "ckpt s/epoch",
+            "start valid s",
             "best epoch",
             "s to best",
             "best valid NDCG@10",
@@ -233,7 +234,8 @@ def report(figures: dict, args) -> None:
                 s["sequences_per_s"],
                 s["valid_s_per_epoch"],
                 s["checkpoint_s_per_epoch"],
-                s["best_epoch"],
+                s["baseline_valid_s"],
+                "start" if s["best_epoch"] == 0 else s["best_epoch"],
                 s["wall_s_to_best"],
                 s["best_valid_ndcg10_monitored"],
                 s["finish_s"],
@@ -278,9 +280,11 @@ def report(figures: dict, args) -> None:
     out.note(
         "Notes: 'train' runs from the event before an epoch's first step to its last StepLoss; "
         "'valid' from that StepLoss to EpochMetrics (validation on training.max_eval_users users "
-        "when set); 'ckpt' is the checkpoint writing after it; 'finish' is the stage end (best "
-        "model, memory snapshot, validation and test evaluation of all users). 'best valid "
-        "NDCG@10' is the early-stopping value of the best epoch. Peak RSS is the process's "
+        "when set); 'ckpt' is the checkpoint writing after it. 'start valid' is the validation of "
+        "the model that a stage after the first starts from; 'best epoch' is 'start' when no "
+        "epoch beat that model. 'finish' is the stage end (best model, memory snapshot, "
+        "validation and test evaluation of all users). 'best valid NDCG@10' is the "
+        "early-stopping value of the best epoch. Peak RSS is the process's "
         "high-water mark at the end of each stage, so it never decreases.",
         wrap=True,
     )

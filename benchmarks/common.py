@@ -164,7 +164,7 @@ def load_average() -> list[float] | None:
 
 
 def machine_info() -> dict[str, Any]:
-    """The context a figure needs: machine, software, commit, date and current load."""
+    """Return the context a figure needs: machine, software, commit, date and current load."""
     return {
         "cores": os.cpu_count(),
         "memory_gib": total_memory_gib(),
@@ -221,7 +221,11 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         if value != 0 and abs(value) < 1e-3:
             return f"{value:.2e}"
-        digits = 4 if abs(value) < 1 else 2 if abs(value) < 100 else 1
+        digits = 1
+        if abs(value) < 1:
+            digits = 4
+        elif abs(value) < 100:
+            digits = 2
         return f"{value:,.{digits}f}"
     if isinstance(value, int):
         return f"{value:,}"

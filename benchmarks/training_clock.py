@@ -2,6 +2,9 @@
 
 Epoch phases are cut at event boundaries, all in one clock:
 
+- baseline: from `StageStarted` to the `EpochMetrics` with epoch -1, which the trainer emits when
+  a stage after the first validates the model it starts from (the best model unless an epoch
+  beats it);
 - training: from the event before the epoch's first `StepLoss` (`StageStarted`, or the previous
   epoch's last-checkpoint `CheckpointSaved`) to the epoch's last `StepLoss`;
 - validation: from that last `StepLoss` to the epoch's `EpochMetrics`;
@@ -72,13 +75,16 @@ class StageTiming:
     started: float
     steps_per_epoch: int
     epochs: list[EpochTiming] = field(default_factory=list)
+    baseline: EpochTiming | None = None  # validation of the starting model, epoch -1
     finished: float | None = None
-    best_epoch: int | None = None
+    best_epoch: int | None = None  # -1: no epoch beat the starting model
     result: dict = field(default_factory=dict)
     stopped: bool = False
     peak_rss_mb: float | None = None
 
     def epoch(self, index: int) -> EpochTiming | None:
+        if index == -1:
+            return self.baseline
         return next((e for e in self.epochs if e.epoch == index), None)
 
     def summary(self, train_sequences: int) -> dict:
@@ -98,6 +104,9 @@ class StageTiming:
             "sequences_per_s": train_sequences / _mean(train) if train else None,
             "valid_s_per_epoch": _mean(valid),
             "checkpoint_s_per_epoch": _mean(checkpoints),
+            "baseline_valid_s": None if self.baseline is None else self.baseline.metrics_at - self.started,
+            "baseline_valid_ndcg10": None if self.baseline is None else self.baseline.valid_ndcg,
+            # 1-based; 0 means that the stage kept the model it started from.
             "best_epoch": None if self.best_epoch is None else self.best_epoch + 1,
             "wall_s_to_best": None if best is None or best.metrics_at is None else best.metrics_at - self.started,
             "best_valid_ndcg10_monitored": None if best is None else best.valid_ndcg,
@@ -176,7 +185,12 @@ class TrainingClock:
         epoch.last_step = now
 
     def _on_epoch_metrics(self, event: ev.EpochMetrics, now: float) -> None:
-        epoch = self._current.epoch(event.epoch) if self._current else None
+        stage = self._current
+        if stage is None:
+            return
+        if event.epoch == -1:
+            stage.baseline = EpochTiming(-1, start=stage.started)
+        epoch = stage.epoch(event.epoch)
         if epoch is None:
             return
         epoch.metrics_at = now
