@@ -64,19 +64,10 @@ def parse_args():
         default=None,
         help="torch threads (default: the run's training.num_threads; 0: all cores)",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=common.QUICK_CONFIG,
-        help="config of the small run trained when --run is not given",
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a value of the small run's config (repeatable)",
+    common.add_config_arguments(
+        parser,
+        "config of the small run trained when --run is not given",
+        "override a value of the small run's config (repeatable)",
     )
     return parser.parse_args()
 

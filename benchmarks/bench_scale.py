@@ -103,19 +103,10 @@ def dataset_specs(data_root: Path) -> dict[str, DatasetSpec]:
 
 def parse_args():
     parser = common.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=common.QUICK_CONFIG,
-        help="base config for every data set (default: configs/quick.yaml)",
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config value for every data set (repeatable)",
+    common.add_config_arguments(
+        parser,
+        "base config for every data set (default: configs/quick.yaml)",
+        "override a config value for every data set (repeatable)",
     )
     parser.add_argument(
         "--skip",
@@ -345,7 +336,7 @@ def run_child(args, spec: DatasetSpec, folder: Path) -> dict:
 
 
 def growth_rows(results: list[dict]) -> list[list]:
-    """Each data set against the first one: data growth, time growth and their ratio per stage."""
+    """Compare each data set with the first one: data growth, time growth and their ratio per stage."""
     done = [r for r in results if "error" not in r]
     if not done:
         return []

@@ -84,19 +84,10 @@ class PhaseMarks:
 
 def parse_args():
     parser = common.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=common.QUICK_CONFIG,
-        help="config to train (default: configs/quick.yaml, shrunk)",
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config value after the built-in shrinking (repeatable)",
+    common.add_config_arguments(
+        parser,
+        "config to train (default: configs/quick.yaml, shrunk)",
+        "override a config value after the built-in shrinking (repeatable)",
     )
     parser.add_argument("--interval-ms", type=int, default=10, help="timer interval (default 10 ms)")
     parser.add_argument(

@@ -78,19 +78,10 @@ class UnmaskedTracker:
 
 def parse_args():
     parser = common.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=common.QUICK_CONFIG,
-        help="YAML config to train (default: configs/quick.yaml)",
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config value, e.g. training.epochs_per_stage=1 (repeatable)",
+    common.add_config_arguments(
+        parser,
+        "YAML config to train (default: configs/quick.yaml)",
+        "override a config value, e.g. training.epochs_per_stage=1 (repeatable)",
     )
     parser.add_argument(
         "--output",

@@ -41,6 +41,12 @@ QUICK_CONFIG = REPO_ROOT / "configs" / "quick.yaml"
 # -- command line ---------------------------------------------------------------------------
 
 
+def add_config_arguments(parser: argparse.ArgumentParser, config_help: str, set_help: str) -> None:
+    """Add --config (default configs/quick.yaml) and repeatable --set KEY=VALUE overrides."""
+    parser.add_argument("--config", type=Path, default=QUICK_CONFIG, help=config_help)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=set_help)
+
+
 def base_parser(description: str) -> argparse.ArgumentParser:
     """Return a parser with the options every benchmark takes: --json, --data-root, --verbose."""
     parser = argparse.ArgumentParser(description=description)
@@ -125,35 +131,25 @@ def total_memory_gib() -> float | None:
     return None
 
 
-def git_commit() -> str:
+def _git_output(*args: str) -> str | None:
+    """Return the stripped output of `git ARGS` in the repository, or None when git fails."""
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True
         )
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return result.stdout.strip() or "unknown"
+        return None
+    return result.stdout.strip()
+
+
+def git_commit() -> str:
+    return _git_output("rev-parse", "--short", "HEAD") or "unknown"
 
 
 def git_dirty() -> bool | None:
     """True when tracked files differ from HEAD, so a figure may not belong to the commit alone."""
-    try:
-        result = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return bool(result.stdout.strip())
+    output = _git_output("status", "--porcelain", "--untracked-files=no")
+    return None if output is None else bool(output)
 
 
 def load_average() -> list[float] | None:

@@ -1,6 +1,6 @@
 """Shared fixtures: the real MovieLens-100K and LLM texts from the shared data folder.
 
-`UR4REC_SHARED_DATA` overrides the folder that holds `ml-100k/`, `llm-generated/` and `sasrec/`;
+`UR4REC_SHARED_DATA` overrides the folder that contains `ml-100k/`, `llm-generated/` and `sasrec/`;
 by default it is `../shared/data` beside the repository.
 """
 

@@ -8,7 +8,7 @@ from ur4rec.config import Config, config_from_dict, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# Text embeddings are keyed by encoder and text hash, so every test may share one cache; encoding
+# Text embeddings are keyed by encoder and text hash, so every test may share one cache. Encoding
 # the 2,600 MovieLens texts once takes minutes on 2 cores. `pytest --cache-clear` empties it.
 SHARED_EMBEDDING_CACHE = REPO_ROOT / ".pytest_cache" / "d" / "ur4rec-text-embeddings"
 

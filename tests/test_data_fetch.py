@@ -294,7 +294,7 @@ def test_fetch_http_404(tmp_path, server):
 
 
 def test_fetch_times_out(tmp_path):
-    # A listening socket that never answers.
+    # A listening socket that never sends a response.
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)
@@ -335,7 +335,7 @@ def test_ensure_dataset_uses_existing_folder(tmp_path, monkeypatch, ml100k_dir):
     data_dir = tmp_path / "data"
     shutil.copytree(ml100k_dir, data_dir / "ml-100k")
     assert ensure_dataset("ml-100k", data_dir) == data_dir / "ml-100k"
-    # A folder that holds the files itself is accepted too.
+    # A folder that contains the files directly is accepted too.
     assert ensure_dataset("ml-100k", ml100k_dir) == ml100k_dir
 
 

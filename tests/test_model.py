@@ -116,7 +116,8 @@ def test_interaction_count_trigger_updates_every_n_items():
     assert replay.last_update_pos.tolist() == [-1, -1, 5]
     states = replay.states[2]
     assert torch.count_nonzero(states[:2]) == 0
-    assert torch.equal(states[2], states[3]) and torch.equal(states[3], states[4])
+    assert torch.equal(states[2], states[3])
+    assert torch.equal(states[3], states[4])
     assert not torch.equal(states[4], states[5])
 
 
@@ -134,7 +135,9 @@ def test_time_based_trigger_uses_global_steps():
     memory = model.memory
     assert memory.read(torch.tensor([1, 2])).abs().sum() == 0
     memory.update(torch.tensor([1, 2]), torch.randn(2, 16), step=5)
-    assert memory.has_memory[1] and memory.has_memory[2] and not memory.has_memory[3]
+    assert memory.has_memory[1]
+    assert memory.has_memory[2]
+    assert not memory.has_memory[3]
     assert memory.last_update_step[1] == 5
     first = memory.read(torch.tensor([1])).clone()
     memory.update(torch.tensor([1]), torch.randn(1, 16), step=10)

@@ -1,7 +1,7 @@
 """Typed UR4Rec configuration: sections, defaults, validation and YAML load/save.
 
 A config file may use the nested sections (``sasrec: {hidden_dim: 64}``) or the flat key
-names researchers already use (``sasrec_hidden_dim: 64``); `FLAT_KEYS` maps each flat name to
+names researchers already use (``sasrec_hidden_dim: 64``). `FLAT_KEYS` maps each flat name to
 its section field. Every field carries a type, a default, bounds or choices and a one-line
 help text, which the studio uses to build its config form. Unknown keys, wrong types and
 out-of-range values raise `ConfigError` naming the key path and the allowed values.

@@ -32,7 +32,7 @@ class LoadedRun:
 
 
 def latest_stage(run: RunDir) -> str:
-    """The last finished stage of a run (the one whose best checkpoint is loaded)."""
+    """Return the last finished stage of a run, whose best checkpoint `open_run` loads by default."""
     state = run.read_state()
     if not state["completed"]:
         raise RunError(f"{run.root}: no stage has finished yet; train or resume the run first")

@@ -27,7 +27,7 @@ class ItemInfo:
 class InteractionData:
     """Implicit-feedback interactions of users with items, one time-ordered sequence a user.
 
-    `sequences[u]` holds the internal item ids of user `u` ordered by timestamp, with ties
+    `sequences[u]` contains the internal item ids of user `u` ordered by timestamp, with ties
     kept in the file's order; `timestamps[u]` is aligned with it.
     """
 

@@ -79,7 +79,7 @@ def describe_state_mismatch(expected: dict[str, Any], found: dict[str, Any]) -> 
 
 
 def capture_rng_state() -> dict[str, Any]:
-    """The Python, NumPy and torch RNG states as plain types and tensors."""
+    """Capture the Python, NumPy and torch RNG states as plain types and tensors."""
     py_version, py_state, py_gauss = random.getstate()
     np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
     return {

@@ -1,6 +1,6 @@
 """The trainer's event stream: typed events, a bus of subscribers and a stop token.
 
-The trainer never prints and never knows who listens. The CLI attaches a progress-bar printer,
+The trainer never prints and does not depend on its subscribers. The CLI attaches a progress-bar printer,
 the run store and TensorBoard attach writers, and the studio relays events to Qt signals.
 """
 

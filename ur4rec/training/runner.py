@@ -45,7 +45,7 @@ def start_run(config: Config, run_dir: Path, *, stages: list[str] | None = None,
         config = load_config(run.config_path)
     else:
         if run.state_path.is_file():
-            raise RunError(f"{run.root} already holds a run; pass --resume to continue it or choose "
+            raise RunError(f"{run.root} already contains a run; pass --resume to continue it or choose "
                            "another --output folder")
         config = resolve_paths(config, Path.cwd())
         run.root.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""What each training stage trains and which loss and score it uses."""
+"""Stage specifications: the modules each training stage trains, its loss and its score."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def sample_candidates(targets: torch.Tensor, num_items: int, num_negatives: int,
 
 def compute_loss(model: UR4Rec, batch: TrainBatch, score_kind: str,
                  num_negatives: int, loss_positions: int = 0) -> StepOutput:
-    """The loss of one batch: cross-entropy of the next item at every real position.
+    """Compute the loss of one batch: cross-entropy of the next item at every real position.
 
     Retriever and fused losses score only the last `loss_positions` positions (0: all), because
     per-candidate gates cost (B, L, C, experts) memory and time.
