@@ -172,7 +172,7 @@ class Trainer:
             self._record_baseline(stage, spec, st)
 
         while st.epoch < cfg.epochs_per_stage and not st.early.should_stop:
-            if not self._train_epoch(stage, index, spec, optimizer, st, mid_epoch=st.batch > 0 and resume):
+            if not self._train_epoch(stage, spec, optimizer, st, mid_epoch=st.batch > 0 and resume):
                 self._save_last(stage, optimizer, st)
                 self.bus.emit(ev.StageFinished(stage, st.early.best_epoch, {}, True))
                 return None
@@ -206,7 +206,7 @@ class Trainer:
     def _epoch_seed(self, stage_index: int, epoch: int) -> int:
         return (self.config.training.seed * 1_000_003 + stage_index * 10_007 + epoch) % (2**63)
 
-    def _train_epoch(self, stage: str, stage_index: int, spec, optimizer, st: StageState,
+    def _train_epoch(self, stage: str, spec, optimizer, st: StageState,
                      mid_epoch: bool) -> bool:
         """Train one epoch from `st.batch`; return False when a stop was requested."""
         seed = self._epoch_seed(list(STAGE_SPECS).index(stage), st.epoch)
