@@ -48,6 +48,7 @@ HELP_TEXTS = (
     QT_TRANSLATE_NOOP("ConfigHelp", "Users per batch"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Sampled negatives per batch for the retriever loss; 0 uses all items"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Retriever and fused losses use each sequence's last N positions; 0 uses all"),
+    QT_TRANSLATE_NOOP("ConfigHelp", "pretrain_sasrec: cut long training sequences into max_seq_len windows, so every training item is a target"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Learning rate of SASRec parameters"),
     QT_TRANSLATE_NOOP("ConfigHelp", "Learning rate of retriever, memory and fusion"),
     QT_TRANSLATE_NOOP("ConfigHelp", "AdamW weight decay"),

@@ -1,4 +1,4 @@
-"""The studio's main window (Config, Run, Memory and User tabs) and its entry point `run_studio`."""
+"""The studio's main window (Config, Run, Memory, User and Texts tabs) and its entry point `run_studio`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from app.preload import preload_training_modules
 from app.screens.config_screen import ConfigScreen
 from app.screens.memory_screen import MemoryScreen
 from app.screens.run_screen import RunScreen
+from app.screens.texts_screen import TextsScreen
 from app.screens.user_screen import UserScreen
 from app.settings import APPLICATION, ORGANIZATION, Settings
 from app.settings_dialog import SettingsDialog
@@ -37,7 +38,7 @@ TEMPLATE_CONFIG = REPO_ROOT / "configs" / "quick.yaml"
 
 
 class MainWindow(QMainWindow):
-    """Tabs for the four screens, the File menu, the Settings dialog and a status bar."""
+    """Tabs for the five screens, the File menu, the Settings dialog and a status bar."""
 
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,11 +50,13 @@ class MainWindow(QMainWindow):
         self.run_screen = RunScreen(self.settings)
         self.memory_screen = MemoryScreen()
         self.user_screen = UserScreen()
+        self.texts_screen = TextsScreen(self.settings)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.config_screen, self.tr("Config"))
         self.tabs.addTab(self.run_screen, self.tr("Run"))
         self.tabs.addTab(self.memory_screen, self.tr("Memory"))
         self.tabs.addTab(self.user_screen, self.tr("User"))
+        self.tabs.addTab(self.texts_screen, self.tr("Texts"))
         self.setCentralWidget(self.tabs)
 
         self.run_state = QLabel(self.tr("Idle"))
@@ -67,6 +70,8 @@ class MainWindow(QMainWindow):
 
     def _connect_screens(self) -> None:
         self.config_screen.configChanged.connect(self.run_screen.set_config)
+        self.config_screen.configChanged.connect(self.texts_screen.set_config)
+        self.texts_screen.statusMessage.connect(self.show_status)
         self.config_screen.pathChanged.connect(lambda _path: self._update_title())
         self.config_screen.modifiedChanged.connect(lambda _modified: self._update_title())
         self.config_screen.statusMessage.connect(self.show_status)
@@ -215,6 +220,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec():
             self.settings.export_api_key()
+            self.texts_screen.generation.refresh_key_status()
             self.show_status(self.tr("Settings saved. A new language applies after a restart."))
 
     def show_about(self) -> None:
@@ -253,6 +259,15 @@ class MainWindow(QMainWindow):
         ):
             event.ignore()
             return
+        if self.texts_screen.is_running() and not self.confirm(
+            self.tr("Stop text generation?"),
+            self.tr(
+                "Texts are being generated. Stop and quit? Finished texts stay in the cache; "
+                "the window closes when the requests in flight have ended."
+            ),
+        ):
+            event.ignore()
+            return
         if self.run_screen.is_running():
             if not self._closing and not self.confirm(
                 self.tr("Stop training?"),
@@ -277,7 +292,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every background task and wait for it (safe to call more than once)."""
         self.run_screen.shutdown()
-        for screen in (self.memory_screen, self.user_screen):
+        for screen in (self.memory_screen, self.user_screen, self.texts_screen):
             stop = getattr(screen, "shutdown", None)
             if stop is not None:
                 stop()

@@ -116,7 +116,10 @@ def train(args, config: Config, run_dir: Path) -> dict:
     prepare_start = time.perf_counter()
     prepared = prepare(config)
     prepare_s = time.perf_counter() - prepare_start
-    batches = TrainBatches(prepared.split, config.data.max_seq_len, config.training.batch_size)
+    rows = len(TrainBatches(prepared.split, config.data.max_seq_len, 1).users)
+    sasrec_rows = len(
+        TrainBatches(prepared.split, config.data.max_seq_len, 1, windows=config.training.sasrec_windows).users
+    )
 
     clock = Clock()
     timing = TrainingClock(clock)
@@ -139,7 +142,10 @@ def train(args, config: Config, run_dir: Path) -> dict:
     )
     run_wall_s = clock() - run_start
 
-    stages = {name: stage.summary(len(batches.users)) for name, stage in timing.stages.items()}
+    # Sequences per second count training rows: users, or windows in a windowed SASRec stage.
+    stages = {
+        name: stage.summary(sasrec_rows if name == SASREC_STAGE else rows) for name, stage in timing.stages.items()
+    }
     figures = {
         "config": str(args.config),
         "overrides": args.overrides,

@@ -5,7 +5,8 @@
 Each language runs in its own process, which opens the studio in a 1440x900 window. It saves the
 Config screen, valid and then with a validation error. It trains a tiny real run on
 MovieLens-100K (one epoch per stage, small sizes) and saves the Run screen during and after it.
-Finally it opens the run on the Memory and User screens.
+It opens the run on the Memory and User screens. Last, on the Texts screen, it writes offline
+template texts for 60 users, audits the shared LLM texts and shows one user's text.
 
 Without a display the script restarts itself under `xvfb-run`. Install it with
 `apt-get install xvfb libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
@@ -125,6 +126,7 @@ def capture_language(language: str, out: Path, workdir: Path) -> int:
     run_dir = capture_run(window, shooter)
     capture_memory(window, shooter, run_dir)
     capture_user(window, shooter)
+    capture_texts(window, shooter, workdir)
     window.close()
     return 0
 
@@ -209,6 +211,29 @@ def capture_user(window, shooter: Shooter) -> None:
     user.request_recommendations(user_id="1", k=10)
     shooter.wait_until(lambda: bool(shown), "the recommendations")
     shooter.take(user, "user")
+
+
+def capture_texts(window, shooter: Shooter, workdir: Path) -> None:
+    texts = window.texts_screen
+    # The run imported MovieLens into data/ml-100k/ml-100k; the screen finds that subfolder.
+    texts.set_source("ml-100k", workdir / "data" / "ml-100k", workdir / "generated-texts")
+    panel = texts.generation
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("users"))
+    panel.backend_combo.setCurrentIndex(panel.backend_combo.findData("offline"))
+    panel.limit_spin.setValue(60)
+    window.tabs.setCurrentWidget(texts)
+    panel.start()
+    shooter.wait_until(lambda: not panel.is_running(), "the text generation")
+    if panel.last_summary is None:
+        raise RuntimeError(f"text generation failed: {texts.banner.message()}")
+    texts.audit.set_folder(workdir / "data" / "texts")
+    texts.audit.run_audit()
+    shooter.wait_until(lambda: texts.audit.run_button.isEnabled(), "the audit")
+    if texts.audit.result is None:
+        raise RuntimeError(f"the audit failed: {texts.banner.message()}")
+    texts.browser.select_raw_id("5")
+    shooter.settle(1.0)
+    shooter.take(texts, "texts")
 
 
 if __name__ == "__main__":

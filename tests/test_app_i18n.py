@@ -90,7 +90,8 @@ def test_window_speaks_chinese(qtbot, studio_settings):
         window = MainWindow(studio_settings)
         qtbot.addWidget(window)
         tabs = [window.tabs.tabText(index) for index in range(window.tabs.count())]
-        assert tabs == ["配置", "运行", "记忆", "用户"]
+        assert tabs == ["配置", "运行", "记忆", "用户", "文本"]
+        assert window.texts_screen.generation.start_button.text() == "开始"
         assert window.run_screen.run_all_button.text() == "运行全部阶段"
         assert window.config_screen.status_label.text() == "✓ 配置有效。"
         window.shutdown()

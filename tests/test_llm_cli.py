@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,17 @@ def test_audit_prints_leak_share(ml100k_dir: Path, texts_dir: Path, capsys) -> N
     assert checked == 938
     assert percent == pytest.approx(100 * leaking / checked, abs=0.05)
     assert 25.0 <= percent <= 32.0
+
+
+def test_audit_finds_movielens_subfolder(ml100k_dir: Path, texts_dir: Path, tmp_path: Path,
+                                         capsys) -> None:
+    # `ur4rec data fetch ml-100k --dest data` writes data/ml-100k/; --data data must work too.
+    shutil.copytree(ml100k_dir, tmp_path / "ml-100k")
+    code = cli_main(["texts", "audit", "--data", str(tmp_path), "--texts", str(texts_dir)])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert SHARE_LINE.match(lines[0]) is not None, lines[0]
 
 
 def test_audit_verbose_lists_each_leak(ml100k_dir: Path, texts_dir: Path, capsys) -> None:

@@ -142,6 +142,11 @@ class TrainingConfig:
     loss_positions: int = spec(
         10, "Retriever and fused losses use each sequence's last N positions; 0 uses all", minimum=0
     )
+    sasrec_windows: bool = spec(
+        False,
+        "pretrain_sasrec: cut long training sequences into max_seq_len windows, so every "
+        "training item is a target",
+    )
     sasrec_lr: float = spec(0.001, "Learning rate of SASRec parameters", minimum=0.0)
     retriever_lr: float = spec(0.001, "Learning rate of retriever, memory and fusion", minimum=0.0)
     weight_decay: float = spec(0.0, "AdamW weight decay", minimum=0.0)

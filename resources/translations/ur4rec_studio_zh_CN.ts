@@ -2,6 +2,117 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AuditPanel</name>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="69"/>
+        <source>Leakage audit</source>
+        <translation>泄漏审计</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="76"/>
+        <source>Folder with user_preferences.json</source>
+        <translation>包含 user_preferences.json 的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="77"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="79"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="80"/>
+        <source>Audit the texts generated into the output folder</source>
+        <translation>审计生成到输出文件夹中的文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="84"/>
+        <source>Run audit</source>
+        <translation>运行审计</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="86"/>
+        <source>Not run yet.</source>
+        <translation>尚未运行。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <source>Held-out item</source>
+        <translation>留出物品</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <source>Named as</source>
+        <translation>提及形式</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="117"/>
+        <source>Choose a texts folder</source>
+        <translation>选择文本文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="128"/>
+        <source>Choose the folder that holds user_preferences.json.</source>
+        <translation>请选择包含 user_preferences.json 的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="133"/>
+        <source>Auditing…</source>
+        <translation>正在审计…</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="147"/>
+        <source>{leaking} of {checked} user texts ({share}%) name the user&apos;s validation or test item.</source>
+        <translation>{checked} 条用户文本中有 {leaking} 条（{share}%）提到了该用户的验证或测试物品。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="163"/>
+        <source>The audit failed.</source>
+        <translation>审计失败。</translation>
+    </message>
+</context>
+<context>
+    <name>CachedTextModel</name>
+    <message>
+        <location filename="../../app/screens/text_table_model.py" line="50"/>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_table_model.py" line="50"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_table_model.py" line="50"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_table_model.py" line="50"/>
+        <source>Tokens</source>
+        <translation>Token 数</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_table_model.py" line="51"/>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+</context>
+<context>
     <name>ConfigForm</name>
     <message>
         <location filename="../../app/config_form.py" line="48"/>
@@ -223,66 +334,71 @@
     </message>
     <message>
         <location filename="../../app/config_help.py" line="51"/>
+        <source>pretrain_sasrec: cut long training sequences into max_seq_len windows, so every training item is a target</source>
+        <translation>pretrain_sasrec：把较长的训练序列切成 max_seq_len 长的窗口，使每个训练物品都作为一次预测目标</translation>
+    </message>
+    <message>
+        <location filename="../../app/config_help.py" line="52"/>
         <source>Learning rate of SASRec parameters</source>
         <translation>SASRec 参数的学习率</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="52"/>
+        <location filename="../../app/config_help.py" line="53"/>
         <source>Learning rate of retriever, memory and fusion</source>
         <translation>检索器、记忆和融合模块的学习率</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="53"/>
+        <location filename="../../app/config_help.py" line="54"/>
         <source>AdamW weight decay</source>
         <translation>AdamW 权重衰减</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="54"/>
+        <location filename="../../app/config_help.py" line="55"/>
         <source>Learning-rate factor of joint_finetune and end_to_end</source>
         <translation>joint_finetune 和 end_to_end 阶段的学习率系数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="55"/>
+        <location filename="../../app/config_help.py" line="56"/>
         <source>joint_finetune: switch modules when the active one stops improving</source>
         <translation>joint_finetune：当前模块不再提升时切换模块</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="56"/>
+        <location filename="../../app/config_help.py" line="57"/>
         <source>Relative loss improvement below which the active module switches</source>
         <translation>损失相对改善低于此值时切换当前模块</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="57"/>
+        <location filename="../../app/config_help.py" line="58"/>
         <source>Steps a module trains before a switch</source>
         <translation>切换前一个模块至少训练的步数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="58"/>
+        <location filename="../../app/config_help.py" line="59"/>
         <source>joint_finetune without adaptive alternating: steps per module</source>
         <translation>joint_finetune 不使用自适应交替时：每个模块的训练步数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="59"/>
+        <location filename="../../app/config_help.py" line="60"/>
         <source>Epochs between validations</source>
         <translation>两次验证之间的轮数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="60"/>
+        <location filename="../../app/config_help.py" line="61"/>
         <source>Random seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="61"/>
+        <location filename="../../app/config_help.py" line="62"/>
         <source>torch CPU threads; 0 uses every core</source>
         <translation>torch CPU 线程数；为 0 时使用全部核心</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="62"/>
+        <location filename="../../app/config_help.py" line="63"/>
         <source>torch device (cpu, cuda, cuda:0)</source>
         <translation>torch 设备（cpu、cuda、cuda:0）</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="63"/>
+        <location filename="../../app/config_help.py" line="64"/>
         <source>Validate on at most this many users; 0 means all</source>
         <translation>验证时最多使用的用户数；为 0 表示全部用户</translation>
     </message>
@@ -405,6 +521,159 @@
     </message>
 </context>
 <context>
+    <name>GenerationPanel</name>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="65"/>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="81"/>
+        <source>Item descriptions</source>
+        <translation>物品描述</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="82"/>
+        <source>User preferences</source>
+        <translation>用户偏好</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="84"/>
+        <source>DashScope (Qwen)</source>
+        <translation>DashScope（通义千问）</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="85"/>
+        <source>Offline templates</source>
+        <translation>离线模板</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="94"/>
+        <source>Most requests in flight at once</source>
+        <translation>同时进行的最大请求数</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="97"/>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="98"/>
+        <source>Only the first N items or users, in id order</source>
+        <translation>只处理按 ID 排序的前 N 个物品或用户</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="103"/>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="108"/>
+        <source>Texts</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="109"/>
+        <source>Backend</source>
+        <translation>后端</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="110"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="111"/>
+        <source>Max concurrency</source>
+        <translation>最大并发数</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="112"/>
+        <source>Limit</source>
+        <translation>数量上限</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="113"/>
+        <source>Request timeout</source>
+        <translation>请求超时</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="114"/>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="116"/>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="118"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="129"/>
+        <source>Not started.</source>
+        <translation>尚未开始。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="134"/>
+        <source>Texts already in the output folder&apos;s cache are kept; only missing ones are requested.</source>
+        <translation>输出文件夹缓存中已有的文本会保留，只请求缺少的文本。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="167"/>
+        <source>not set: add it in File &gt; Settings, or choose the offline backend</source>
+        <translation>未设置：请在“文件 &gt; 设置”中填写，或选择离线后端</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="209"/>
+        <source>Loading the data set…</source>
+        <translation>正在加载数据集…</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="219"/>
+        <source>Stopping after the requests in flight…</source>
+        <translation>正在等待进行中的请求结束后停止…</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="235"/>
+        <source>{finished} / {pending} texts · {rate} per second · ETA {eta}</source>
+        <translation>{finished} / {pending} 条文本 · 每秒 {rate} 条 · 预计剩余 {eta}</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="247"/>
+        <source>generated {done} · already cached {cached} · moderated {moderated} · failed {failed} · tokens {tokens}</source>
+        <translation>已生成 {done} · 已缓存 {cached} · 审核拒绝 {moderated} · 失败 {failed} · Token {tokens}</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="264"/>
+        <source>Stopped. Start again to generate the missing texts.</source>
+        <translation>已停止。再次开始即可生成缺少的文本。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="266"/>
+        <source>Finished; {failed} texts failed. Start again to retry them.</source>
+        <translation>已完成；{failed} 条文本失败。再次开始即可重试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="270"/>
+        <source>Finished.</source>
+        <translation>已完成。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="274"/>
+        <source>Wrote the texts to {path}</source>
+        <translation>文本已写入 {path}</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="283"/>
+        <source>Failed; texts that finished are kept in the cache.</source>
+        <translation>失败；已完成的文本保留在缓存中。</translation>
+    </message>
+</context>
+<context>
     <name>LivePlots</name>
     <message>
         <location filename="../../app/plots.py" line="78"/>
@@ -460,156 +729,171 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/main_window.py" line="53"/>
+        <location filename="../../app/main_window.py" line="55"/>
         <source>Config</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="54"/>
+        <location filename="../../app/main_window.py" line="56"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="55"/>
+        <location filename="../../app/main_window.py" line="57"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="56"/>
+        <location filename="../../app/main_window.py" line="58"/>
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
         <location filename="../../app/main_window.py" line="59"/>
-        <location filename="../../app/main_window.py" line="208"/>
+        <source>Texts</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="62"/>
+        <location filename="../../app/main_window.py" line="213"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="80"/>
+        <location filename="../../app/main_window.py" line="85"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="82"/>
+        <location filename="../../app/main_window.py" line="87"/>
         <source>&amp;New config</source>
         <translation>新建配置(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="86"/>
+        <location filename="../../app/main_window.py" line="91"/>
         <source>&amp;Open config…</source>
         <translation>打开配置(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="91"/>
+        <location filename="../../app/main_window.py" line="96"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="95"/>
+        <location filename="../../app/main_window.py" line="100"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="99"/>
+        <location filename="../../app/main_window.py" line="104"/>
         <source>Recent configs</source>
         <translation>最近的配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="102"/>
+        <location filename="../../app/main_window.py" line="107"/>
         <source>Open &amp;run folder…</source>
         <translation>打开运行文件夹(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="103"/>
+        <location filename="../../app/main_window.py" line="108"/>
         <source>Recent runs</source>
         <translation>最近的运行</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="107"/>
+        <location filename="../../app/main_window.py" line="112"/>
         <source>Se&amp;ttings…</source>
         <translation>设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="110"/>
+        <location filename="../../app/main_window.py" line="115"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="112"/>
+        <location filename="../../app/main_window.py" line="117"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="113"/>
+        <location filename="../../app/main_window.py" line="118"/>
         <source>&amp;About UR4Rec Studio</source>
         <translation>关于 UR4Rec Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="136"/>
+        <location filename="../../app/main_window.py" line="141"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="158"/>
-        <location filename="../../app/main_window.py" line="166"/>
-        <location filename="../../app/main_window.py" line="250"/>
+        <location filename="../../app/main_window.py" line="163"/>
+        <location filename="../../app/main_window.py" line="171"/>
+        <location filename="../../app/main_window.py" line="256"/>
         <source>Discard changes?</source>
         <translation>放弃更改？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="158"/>
-        <location filename="../../app/main_window.py" line="166"/>
+        <location filename="../../app/main_window.py" line="163"/>
+        <location filename="../../app/main_window.py" line="171"/>
         <source>The config has unsaved changes. Discard them?</source>
         <translation>配置有未保存的更改。要放弃这些更改吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="178"/>
+        <location filename="../../app/main_window.py" line="183"/>
         <source>Open run folder</source>
         <translation>打开运行文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="188"/>
+        <location filename="../../app/main_window.py" line="193"/>
         <source>{path} is not a run folder (no config.yaml).</source>
         <translation>{path} 不是运行文件夹（没有 config.yaml）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="208"/>
+        <location filename="../../app/main_window.py" line="213"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="218"/>
+        <location filename="../../app/main_window.py" line="224"/>
         <source>Settings saved. A new language applies after a restart.</source>
         <translation>设置已保存。新的界面语言将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="223"/>
+        <location filename="../../app/main_window.py" line="229"/>
         <source>About UR4Rec Studio</source>
         <translation>关于 UR4Rec Studio</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="225"/>
+        <location filename="../../app/main_window.py" line="231"/>
         <source>UR4Rec Studio trains and inspects UR4Rec: SASRec, a mixture-of-experts text retriever and a per-user memory, on MovieLens and similar data sets.</source>
         <translation>UR4Rec Studio 用于在 MovieLens 等数据集上训练和分析 UR4Rec：SASRec、混合专家文本检索器以及逐用户记忆。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="251"/>
+        <location filename="../../app/main_window.py" line="257"/>
         <source>The config has unsaved changes. Quit without saving them?</source>
         <translation>配置有未保存的更改。不保存就退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="258"/>
+        <location filename="../../app/main_window.py" line="263"/>
+        <source>Stop text generation?</source>
+        <translation>停止文本生成？</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="265"/>
+        <source>Texts are being generated. Stop and quit? Finished texts stay in the cache; the window closes when the requests in flight have ended.</source>
+        <translation>正在生成文本。停止并退出吗？已完成的文本保留在缓存中；进行中的请求结束后窗口将关闭。</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="273"/>
         <source>Stop training?</source>
         <translation>停止训练？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="260"/>
+        <location filename="../../app/main_window.py" line="275"/>
         <source>A training run is in progress. Stop it and quit? The run saves a checkpoint and can be resumed later.</source>
         <translation>训练正在进行。要停止训练并退出吗？运行会保存检查点，之后可以继续。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="270"/>
+        <location filename="../../app/main_window.py" line="285"/>
         <source>Stopping the training; the window closes when the checkpoint is saved…</source>
         <translation>正在停止训练；检查点保存后窗口将关闭…</translation>
     </message>
@@ -1196,6 +1480,174 @@
         <location filename="../../app/screens/snapshot_model.py" line="154"/>
         <source>n/a</source>
         <translation>无</translation>
+    </message>
+</context>
+<context>
+    <name>TextBrowser</name>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="45"/>
+        <source>Cached texts</source>
+        <translation>缓存的文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="56"/>
+        <source>Item descriptions</source>
+        <translation>物品描述</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="57"/>
+        <source>User preferences</source>
+        <translation>用户偏好</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="60"/>
+        <source>Model and prompt template the texts were made with</source>
+        <translation>生成这些文本所用的模型和提示模板</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="63"/>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="70"/>
+        <source>Search id, title or text</source>
+        <translation>搜索 ID、标题或文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="73"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="96"/>
+        <location filename="../../app/screens/text_browser.py" line="238"/>
+        <source>Select a text to see its prompt and answer.</source>
+        <translation>选择一条文本以查看其提示和回答。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="107"/>
+        <source>Prompt</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="109"/>
+        <source>Answer</source>
+        <translation>回答</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="153"/>
+        <source>No text cache in {folder} yet.</source>
+        <translation>{folder} 中还没有文本缓存。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="157"/>
+        <source>{model} · template {digest} · {count} texts</source>
+        <translation>{model} · 模板 {digest} · {count} 条文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="177"/>
+        <source>The cache contains no texts of this kind yet.</source>
+        <translation>缓存中还没有这类文本。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="201"/>
+        <source>{shown} of {total} texts shown</source>
+        <translation>显示 {total} 条文本中的 {shown} 条</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="242"/>
+        <source>Item {id}</source>
+        <translation>物品 {id}</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="242"/>
+        <source>User {id}</source>
+        <translation>用户 {id}</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="245"/>
+        <source>{what} · {status} · {prompt_tokens} prompt + {completion_tokens} completion tokens · request {request} · {created}</source>
+        <translation>{what} · {status} · 提示 {prompt_tokens} + 回答 {completion_tokens} 个 Token · 请求 {request} · {created}</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="259"/>
+        <source>(Moderation rejected this prompt; the offline template text below is used.)</source>
+        <translation>（内容审核拒绝了此提示；下面使用的是离线模板文本。）</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="267"/>
+        <source>Offline template texts are written without a prompt.</source>
+        <translation>离线模板文本不经过提示生成。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="270"/>
+        <source>Loading the data set…</source>
+        <translation>正在加载数据集…</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="282"/>
+        <source>Cannot load the data set: {error}</source>
+        <translation>无法加载数据集：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="295"/>
+        <source>Id {id} is not in the data set {path}.</source>
+        <translation>ID {id} 不在数据集 {path} 中。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_browser.py" line="302"/>
+        <source>This text was made with prompt template {old}; the prompt below uses the current template {new}.</source>
+        <translation>此文本由提示模板 {old} 生成；下面的提示使用当前模板 {new}。</translation>
+    </message>
+</context>
+<context>
+    <name>TextsScreen</name>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="54"/>
+        <source>Data set folder (or file for csv and sasrec-txt)</source>
+        <translation>数据集文件夹（csv 和 sasrec-txt 为文件）</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="55"/>
+        <location filename="../../app/screens/texts_screen.py" line="59"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="58"/>
+        <source>Folder of the text cache and its JSON export</source>
+        <translation>文本缓存及其 JSON 导出所在的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="64"/>
+        <source>Data set</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="69"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="147"/>
+        <source>Choose the data file</source>
+        <translation>选择数据文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="149"/>
+        <source>Choose the data folder</source>
+        <translation>选择数据文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="155"/>
+        <source>Choose the output folder</source>
+        <translation>选择输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="173"/>
+        <source>User {id} has no text in the output folder&apos;s cache.</source>
+        <translation>输出文件夹的缓存中没有用户 {id} 的文本。</translation>
     </message>
 </context>
 <context>

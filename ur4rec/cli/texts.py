@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ur4rec.data.fetch import locate_dataset
 from ur4rec.data.loader import DATASET_KINDS, load_dataset
 from ur4rec.data.split import leave_one_out
 from ur4rec.errors import TextsError
@@ -144,12 +145,12 @@ def run_generate(args: argparse.Namespace) -> int:
     redactor = install_redacting_filter(api_key) if api_key else None
     if api_key:
         logger.info("using DashScope key %s", mask_key(api_key))
-    data = load_dataset(args.data_kind, args.data)
+    data = load_dataset(args.data_kind, locate_dataset(args.data_kind, args.data) or args.data)
     split = leave_one_out(data)
     stop_event = threading.Event()
     bars: list[tqdm] = []  # created at the first report, when the number of requests is known
 
-    def progress(finished: int, pending: int) -> None:
+    def progress(finished: int, pending: int, _summary: GenerationSummary) -> None:
         if not bars:
             bars.append(tqdm(total=pending, unit="text", desc=f"{args.kind[:-1]} texts",
                              dynamic_ncols=True))
@@ -192,7 +193,7 @@ def _summary_line(summary: GenerationSummary) -> str:
 
 def run_audit(args: argparse.Namespace) -> int:
     """Run `ur4rec texts audit`."""
-    data = load_dataset(args.data_kind, args.data)
+    data = load_dataset(args.data_kind, locate_dataset(args.data_kind, args.data) or args.data)
     split = leave_one_out(data)
     path = text_file_path(args.texts, "users")
     if not path.is_file():

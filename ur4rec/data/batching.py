@@ -29,18 +29,45 @@ class TrainBatch:
     seq_lens: torch.Tensor  # (B,) full training length of each user
 
 
-class TrainBatches:
-    """Whole-sequence batches: every position predicts the next training item."""
+def window_starts(num_targets: int, max_len: int) -> list[int]:
+    """Start offsets of the windows that cover `num_targets` positions, the last one ending there.
 
-    def __init__(self, split: LeaveOneOutSplit, max_len: int, batch_size: int) -> None:
+    The windows do not overlap and every position falls in one of them; the first window is
+    the short one. Returns [0] when one window covers everything.
+    """
+    starts = list(range(num_targets - max_len, 0, -max_len))
+    return [0, *reversed(starts)]
+
+
+class TrainBatches:
+    """Whole-sequence batches: every position predicts the next training item.
+
+    By default each user gives one row, the last `max_len` positions of their training
+    sequence. With `windows=True` a longer sequence gives several rows, non-overlapping
+    windows of `max_len` positions, so every training item is a target once per epoch. Rows
+    of one user then share a user id, which suits SASRec alone but not the per-user memory.
+    """
+
+    def __init__(self, split: LeaveOneOutSplit, max_len: int, batch_size: int,
+                 windows: bool = False) -> None:
         self.max_len = max_len
         self.batch_size = batch_size
-        self.users = np.array([u for u in range(1, split.num_users + 1) if len(split.train[u]) >= 2],
-                              dtype=np.int64)
-        seqs = [split.train[u] for u in self.users]
-        self.inputs = pad_left([s[:-1] for s in seqs], max_len)
-        self.targets = pad_left([s[1:] for s in seqs], max_len)
-        self.lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+        users = [u for u in range(1, split.num_users + 1) if len(split.train[u]) >= 2]
+        rows: list[int] = []
+        inputs: list[np.ndarray] = []
+        targets: list[np.ndarray] = []
+        for user in users:
+            seq = split.train[user]
+            num_targets = len(seq) - 1
+            starts = window_starts(num_targets, max_len) if windows else [max(0, num_targets - max_len)]
+            for start, end in zip(starts, [*starts[1:], num_targets]):
+                rows.append(user)
+                inputs.append(seq[start:end])
+                targets.append(seq[start + 1:end + 1])
+        self.users = np.array(rows, dtype=np.int64)
+        self.inputs = pad_left(inputs, max_len)
+        self.targets = pad_left(targets, max_len)
+        self.lengths = np.array([len(split.train[u]) for u in rows], dtype=np.int64)
 
     def __len__(self) -> int:
         return (len(self.users) + self.batch_size - 1) // self.batch_size

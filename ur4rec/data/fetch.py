@@ -156,13 +156,27 @@ def ensure_dataset(name: str, data_dir: Path) -> Path:
     `data_dir/<name>/` and `data_dir` itself are searched for the files the reader needs.
     Fetching honours `UR4REC_<NAME>_SOURCE` like `fetch_dataset`.
     """
-    spec = dataset_files(name)
+    dataset_files(name)  # raises for an unknown name
+    found = locate_dataset(name, data_dir)
+    if found is not None:
+        return found
+    logger.info("%s not found in %s; fetching it", name, data_dir)
+    return fetch_dataset(name, data_dir)
+
+
+def locate_dataset(name: str, data_dir: Path) -> Path | None:
+    """Return `data_dir/<name>` or `data_dir`, whichever holds the files of data set `name`.
+
+    Returns None when neither does or when `name` is not a data set that fetch knows.
+    """
+    spec = DATASETS.get(name)
+    if spec is None:
+        return None
     data_dir = Path(data_dir)
     for candidate in (data_dir / name, data_dir):
         if all((candidate / file_name).is_file() for file_name in spec.required):
             return candidate
-    logger.info("%s not found in %s; fetching it", name, data_dir)
-    return fetch_dataset(name, data_dir)
+    return None
 
 
 def dataset_files(name: str) -> DatasetFiles:

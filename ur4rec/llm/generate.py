@@ -55,9 +55,6 @@ OFFLINE_MODEL = "offline-template"
 # How often the run loop checks the stop event while requests are in flight.
 POLL_INTERVAL_S = 0.2
 
-ProgressCallback = Callable[[int, int], None]
-
-
 @dataclass
 class GenerationSummary:
     """Counts of one generation run; `done`, `moderated` and `failed` count this run's requests."""
@@ -73,6 +70,10 @@ class GenerationSummary:
     tokens: int = 0  # prompt plus completion tokens of this run
     stopped: bool = False
     export_path: Path | None = None
+
+
+# progress(finished, pending, summary): `summary` is the live object; copy it to keep it.
+ProgressCallback = Callable[[int, int, GenerationSummary], None]
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,12 @@ def _record(run: _Run, job: _Job, completion: Completion) -> None:
         summary.failed += 1
         logger.warning("%s %s failed: %s", run.kind[:-1], job.raw_id, completion.detail)
     run.finished += 1
+    _report(run)
+
+
+def _report(run: _Run) -> None:
     if run.progress is not None:
-        run.progress(run.finished, run.pending)
+        run.progress(run.finished, run.pending, run.summary)
 
 
 def _run_offline(run: _Run, jobs: list[_Job], stop_event: threading.Event) -> None:
@@ -224,9 +229,10 @@ def generate_texts(
     `limit` keeps the first `limit` items or users in id order. Without `resume`, an
     `out_dir` whose cache already contains texts for this kind, model and template is an
     error, so a forgotten `--resume` never pays for texts twice. `progress(finished,
-    pending)` is called after each request; setting `stop_event` ends the run after the
-    requests in flight. Raises `QuotaExhaustedError` (with `.summary` set) after saving
-    and exporting what finished when the account's quota is exhausted.
+    pending, summary)` is called once before the first request and after each request;
+    setting `stop_event` ends the run after the requests in flight. Raises
+    `QuotaExhaustedError` (with `.summary` set) after saving and exporting what finished
+    when the account's quota is exhausted.
     """
     _validate(kind, backend, max_concurrency, limit, split)
     stop_event = stop_event or threading.Event()
@@ -258,6 +264,7 @@ def generate_texts(
             "generating %d %s texts with %s (%d already cached, template %s, max concurrency %d)",
             len(pending), kind[:-1], model_key, summary.cached, template.hash, max_concurrency,
         )
+        _report(run)
         try:
             if client is None:
                 _run_offline(run, pending, stop_event)

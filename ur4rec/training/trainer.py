@@ -76,6 +76,13 @@ class Trainer:
         self.bus = bus or ev.EventBus()
         self.stop = stop or ev.StopToken()
         self.batches = TrainBatches(prepared.split, config.data.max_seq_len, config.training.batch_size)
+        # SASRec alone may train on every window of a long sequence; stages with the memory
+        # need one row per user.
+        self.sasrec_batches = (
+            TrainBatches(prepared.split, config.data.max_seq_len, config.training.batch_size,
+                         windows=True)
+            if config.training.sasrec_windows else self.batches
+        )
         self.negatives = self._eval_negatives()
 
     def _eval_negatives(self) -> np.ndarray:
@@ -167,7 +174,8 @@ class Trainer:
             st.load_state_dict(payload["stage_state"])
             restore_rng_state(payload["rng"])
             logger.info("resuming %s at epoch %d, batch %d", stage, st.epoch, st.batch)
-        self.bus.emit(ev.StageStarted(stage, index, total, cfg.epochs_per_stage, len(self.batches), st.epoch))
+        self.bus.emit(ev.StageStarted(stage, index, total, cfg.epochs_per_stage,
+                                      len(self.stage_batches(stage)), st.epoch))
         if not resume and index > 0:
             self._record_baseline(stage, spec, st)
 
@@ -216,7 +224,8 @@ class Trainer:
             st.batch, st.loss_sum, st.loss_count = 0, 0.0, 0
         self.model.train()
         tick = time.time()
-        for batch_index, batch in self.batches.epoch(seed, st.batch):
+        batches = self.stage_batches(stage)
+        for batch_index, batch in batches.epoch(seed, st.batch):
             if self.stop.stop_requested:
                 st.seconds += time.time() - tick
                 return False
@@ -233,7 +242,7 @@ class Trainer:
             st.loss_count += 1
             if stage == "joint_finetune" and st.alternator.record(loss):
                 logger.debug("joint_finetune switched to %s at step %d", st.alternator.active, st.step)
-            self._after_step(stage, st, batch, step_out, loss, module)
+            self._after_step(stage, st, batch, step_out, loss, module, len(batches))
         st.seconds += time.time() - tick
         return True
 
@@ -244,11 +253,15 @@ class Trainer:
         set_trainable(self.model, (active,))
         return active
 
-    def _after_step(self, stage: str, st: StageState, batch, step_out, loss: float, module: str) -> None:
+    def stage_batches(self, stage: str) -> TrainBatches:
+        return self.sasrec_batches if stage == "pretrain_sasrec" else self.batches
+
+    def _after_step(self, stage: str, st: StageState, batch, step_out, loss: float, module: str,
+                    num_batches: int) -> None:
         if step_out.out is not None:
             self.model.store_memory(batch.user_ids, step_out.out, batch.seq_lens, st.step)
             self._time_based_update(batch, step_out, st.step)
-        self.bus.emit(ev.StepLoss(stage, st.epoch, st.step, st.batch - 1, len(self.batches), loss, module))
+        self.bus.emit(ev.StepLoss(stage, st.epoch, st.step, st.batch - 1, num_batches, loss, module))
         if step_out.gates is not None and len(step_out.gates):
             gates = step_out.gates
             hist = tuple(tuple(int(c) for c in torch.histc(gates[:, e], bins=10, min=0, max=1))
