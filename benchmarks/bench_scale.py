@@ -224,7 +224,7 @@ def run_dataset(args, spec: DatasetSpec) -> dict:
     }
     with tempfile.TemporaryDirectory(prefix=f"ur4rec-bench-scale-{spec.name}-") as folder:
         run_dir = Path(folder) / "run"
-        timing = TrainingClock()
+        timing = TrainingClock(protocol=config.training.monitor_protocol)
         bus = ev.EventBus()
         bus.subscribe(timing)
         start = time.perf_counter()

@@ -122,7 +122,7 @@ def train(args, config: Config, run_dir: Path) -> dict:
     )
 
     clock = Clock()
-    timing = TrainingClock(clock)
+    timing = TrainingClock(clock, config.training.monitor_protocol)
     bus = ev.EventBus()
     bus.subscribe(timing)
     tracker = None

@@ -135,8 +135,9 @@ class StageTiming:
 class TrainingClock:
     """Subscribe to an `EventBus` and record when each stage and epoch phase happened."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, protocol: str = "full") -> None:
         self.clock = clock or Clock()
+        self.protocol = protocol  # the validation protocol the trainer monitors
         self.stages: dict[str, StageTiming] = {}
         self.run_started: float | None = None
         self.run_finished: float | None = None
@@ -194,7 +195,7 @@ class TrainingClock:
         if epoch is None:
             return
         epoch.metrics_at = now
-        epoch.valid_ndcg = event.valid.get("full", {}).get(MONITOR)
+        epoch.valid_ndcg = event.valid.get(self.protocol, {}).get(MONITOR)
         epoch.improved = event.improved
 
 

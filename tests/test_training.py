@@ -6,6 +6,9 @@ import torch
 
 from tests.helpers import tiny_config
 from ur4rec.config import STAGES
+from ur4rec.data.batching import TrainBatches
+from ur4rec.data.movielens import read_ml100k
+from ur4rec.data.split import leave_one_out
 from ur4rec.runs import open_run, recommend
 from ur4rec.store.run_store import RunStore
 from ur4rec.training import events as ev
@@ -132,3 +135,30 @@ def test_stop_and_resume_match_uninterrupted_run(tmp_path, ml100k_dir, texts_dir
                 for protocol in a[kind]:
                     for metric, value in a[kind][protocol].items():
                         assert b[kind][protocol][metric] == pytest.approx(value, abs=1e-6)
+
+
+def test_windowed_sasrec_with_unmasked_monitor(tmp_path, ml100k_dir, texts_dir):
+    config = tiny_config(tmp_path, ml100k_dir, texts_dir, "training.model=sasrec_only",
+                         "training.stages=[pretrain_sasrec]", "training.epochs_per_stage=2",
+                         "training.sasrec_windows=true", "training.monitor_protocol=full_unmasked",
+                         "sasrec.scale_embeddings=false")
+    bus = ev.EventBus()
+    events: list[ev.Event] = []
+    bus.subscribe(events.append)
+    results = start_run(config, tmp_path / "run", bus=bus, tensorboard=False)
+
+    split = leave_one_out(read_ml100k(ml100k_dir))
+    windowed = TrainBatches(split, 20, config.training.batch_size, windows=True)
+    one_row_per_user = TrainBatches(split, 20, config.training.batch_size)
+    started = next(e for e in events if isinstance(e, ev.StageStarted))
+    assert started.steps_per_epoch == len(windowed)
+    # max_seq_len 20 splits most MovieLens training sequences into several windows.
+    assert len(windowed) > 2 * len(one_row_per_user)
+    epochs = [e for e in events if isinstance(e, ev.EpochMetrics) and e.epoch >= 0]
+    assert len(epochs) == 2
+    assert all("full_unmasked" in e.valid for e in epochs)
+    best = max(epochs, key=lambda e: e.valid["full_unmasked"]["NDCG@10"])
+    stage = results["stages"]["pretrain_sasrec"]
+    assert stage["best_epoch"] == best.epoch
+    written = json.loads((tmp_path / "run" / "results.json").read_text(encoding="utf-8"))
+    assert written["monitor"] == "valid full_unmasked NDCG@10"

@@ -29,6 +29,7 @@ UPDATE_TRIGGERS = ("INTERACTION_COUNT", "DRIFT_THRESHOLD", "TIME_BASED", "EXPLIC
 DATASET_KINDS = ("ml-100k", "ml-1m", "csv", "sasrec-txt", "synthetic")
 TEXT_POLICIES = ("regenerate-leaking", "drop-leaking", "keep", "regenerate-all")
 MODEL_KINDS = ("ur4rec", "sasrec_only", "retriever_only")
+MONITOR_PROTOCOLS = ("full", "full_unmasked")
 # Exceptions other than yaml.YAMLError that yaml.safe_load raises for a malformed scalar.
 YAML_VALUE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError)
 SECRET_KEY_NAMES = ("api_key", "dashscope_api_key", "DASHSCOPE_API_KEY", "apikey")
@@ -79,6 +80,9 @@ class SASRecConfig:
     num_blocks: int = spec(2, "Self-attention blocks", minimum=1, maximum=24)
     num_heads: int = spec(2, "Attention heads per block", minimum=1, maximum=64)
     dropout: float = spec(0.2, "Dropout rate", minimum=0.0, maximum=0.9)
+    scale_embeddings: bool = spec(
+        True, "Multiply input item embeddings by sqrt(hidden_dim), as in the SASRec paper"
+    )
 
 
 @dataclass
@@ -135,6 +139,11 @@ class TrainingConfig:
     stages: list = spec(list(STAGES), "Stages to run, in order")
     epochs_per_stage: int = spec(50, "Maximum epochs per stage", minimum=1, maximum=100_000)
     patience: int = spec(5, "Epochs without a better validation NDCG@10 before stopping", minimum=1)
+    monitor_protocol: str = spec(
+        "full",
+        "Validation protocol for early stopping: full (earlier items masked) or full_unmasked",
+        choices=MONITOR_PROTOCOLS,
+    )
     batch_size: int = spec(128, "Users per batch", minimum=1, maximum=65_536)
     num_negatives: int = spec(
         0, "Sampled negatives per batch for the retriever loss; 0 uses all items", minimum=0

@@ -59,27 +59,27 @@
         <translation>提及形式</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="117"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="118"/>
         <source>Choose a texts folder</source>
         <translation>选择文本文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="128"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="129"/>
         <source>Choose the folder that holds user_preferences.json.</source>
         <translation>请选择包含 user_preferences.json 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="133"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="134"/>
         <source>Auditing…</source>
         <translation>正在审计…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="147"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="148"/>
         <source>{leaking} of {checked} user texts ({share}%) name the user&apos;s validation or test item.</source>
         <translation>{checked} 条用户文本中有 {leaking} 条（{share}%）提到了该用户的验证或测试物品。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="163"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="164"/>
         <source>The audit failed.</source>
         <translation>审计失败。</translation>
     </message>
@@ -219,186 +219,196 @@
     </message>
     <message>
         <location filename="../../app/config_help.py" line="28"/>
+        <source>Multiply input item embeddings by sqrt(hidden_dim), as in the SASRec paper</source>
+        <translation>按 SASRec 论文的做法，将输入物品嵌入乘以 sqrt(hidden_dim)</translation>
+    </message>
+    <message>
+        <location filename="../../app/config_help.py" line="29"/>
         <source>sentence-transformers model: all-MiniLM-L6-v2 (bundled) or a local model folder</source>
         <translation>sentence-transformers 模型：all-MiniLM-L6-v2（已内置）或本地模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="29"/>
+        <location filename="../../app/config_help.py" line="30"/>
         <source>Folder for cached text embeddings</source>
         <translation>文本嵌入缓存文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="30"/>
+        <location filename="../../app/config_help.py" line="31"/>
         <source>Texts encoded per batch</source>
         <translation>每批编码的文本数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="31"/>
+        <location filename="../../app/config_help.py" line="32"/>
         <source>Size of the retriever&apos;s expert representations</source>
         <translation>检索器专家表示的维度</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="32"/>
+        <location filename="../../app/config_help.py" line="33"/>
         <source>Learnable proxy tokens; 0 turns the router off and averages the experts</source>
         <translation>可学习的代理 token 数；为 0 时关闭路由器，对各专家取平均</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="33"/>
+        <location filename="../../app/config_help.py" line="34"/>
         <source>Attention heads of the proxy attention</source>
         <translation>代理注意力的注意力头数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="34"/>
+        <location filename="../../app/config_help.py" line="35"/>
         <source>Dropout in the retriever</source>
         <translation>检索器中的 Dropout 比率</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="35"/>
+        <location filename="../../app/config_help.py" line="36"/>
         <source>Earlier memory states kept per user; 0 disables the memory</source>
         <translation>每个用户保留的历史记忆状态数；为 0 时禁用记忆</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="36"/>
+        <location filename="../../app/config_help.py" line="37"/>
         <source>When a user&apos;s memory updates</source>
         <translation>用户记忆的更新时机</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="37"/>
+        <location filename="../../app/config_help.py" line="38"/>
         <source>INTERACTION_COUNT: interactions between updates</source>
         <translation>INTERACTION_COUNT：两次更新之间的交互数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="38"/>
+        <location filename="../../app/config_help.py" line="39"/>
         <source>DRIFT_THRESHOLD: cosine distance that triggers an update</source>
         <translation>DRIFT_THRESHOLD：触发更新的余弦距离</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="39"/>
+        <location filename="../../app/config_help.py" line="40"/>
         <source>TIME_BASED: global steps between updates</source>
         <translation>TIME_BASED：两次更新之间的全局步数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="40"/>
+        <location filename="../../app/config_help.py" line="41"/>
         <source>Weight of the old memory when blending in the GRU update</source>
         <translation>与 GRU 更新混合时旧记忆的权重</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="41"/>
+        <location filename="../../app/config_help.py" line="42"/>
         <source>How SASRec and retriever scores are fused</source>
         <translation>SASRec 分数与检索器分数的融合方式</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="42"/>
+        <location filename="../../app/config_help.py" line="43"/>
         <source>weighted: SASRec score weight; others: initial weight</source>
         <translation>weighted：SASRec 分数权重；其他方式：初始权重</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="43"/>
+        <location filename="../../app/config_help.py" line="44"/>
         <source>weighted: retriever score weight; others: initial weight</source>
         <translation>weighted：检索器分数权重；其他方式：初始权重</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="44"/>
+        <location filename="../../app/config_help.py" line="45"/>
         <source>Which model to train</source>
         <translation>要训练的模型</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="45"/>
+        <location filename="../../app/config_help.py" line="46"/>
         <source>Stages to run, in order</source>
         <translation>按顺序运行的阶段</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="46"/>
+        <location filename="../../app/config_help.py" line="47"/>
         <source>Maximum epochs per stage</source>
         <translation>每个阶段的最大轮数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="47"/>
+        <location filename="../../app/config_help.py" line="48"/>
         <source>Epochs without a better validation NDCG@10 before stopping</source>
         <translation>验证集 NDCG@10 连续多少轮未提升后提前停止</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="48"/>
+        <location filename="../../app/config_help.py" line="49"/>
         <source>Users per batch</source>
         <translation>每批用户数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="49"/>
+        <location filename="../../app/config_help.py" line="50"/>
         <source>Sampled negatives per batch for the retriever loss; 0 uses all items</source>
         <translation>检索器损失每批采样的负样本数；为 0 时使用全部物品</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="50"/>
+        <location filename="../../app/config_help.py" line="51"/>
         <source>Retriever and fused losses use each sequence&apos;s last N positions; 0 uses all</source>
         <translation>检索器损失和融合损失只使用每个序列的最后 N 个位置；为 0 时使用全部位置</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="51"/>
+        <location filename="../../app/config_help.py" line="52"/>
         <source>pretrain_sasrec: cut long training sequences into max_seq_len windows, so every training item is a target</source>
         <translation>pretrain_sasrec：把较长的训练序列切成 max_seq_len 长的窗口，使每个训练物品都作为一次预测目标</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="52"/>
+        <location filename="../../app/config_help.py" line="53"/>
+        <source>Validation protocol for early stopping: full (earlier items masked) or full_unmasked</source>
+        <translation>早停所用的验证协议：full（屏蔽用户已交互物品）或 full_unmasked</translation>
+    </message>
+    <message>
+        <location filename="../../app/config_help.py" line="54"/>
         <source>Learning rate of SASRec parameters</source>
         <translation>SASRec 参数的学习率</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="53"/>
+        <location filename="../../app/config_help.py" line="55"/>
         <source>Learning rate of retriever, memory and fusion</source>
         <translation>检索器、记忆和融合模块的学习率</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="54"/>
+        <location filename="../../app/config_help.py" line="56"/>
         <source>AdamW weight decay</source>
         <translation>AdamW 权重衰减</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="55"/>
+        <location filename="../../app/config_help.py" line="57"/>
         <source>Learning-rate factor of joint_finetune and end_to_end</source>
         <translation>joint_finetune 和 end_to_end 阶段的学习率系数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="56"/>
+        <location filename="../../app/config_help.py" line="58"/>
         <source>joint_finetune: switch modules when the active one stops improving</source>
         <translation>joint_finetune：当前模块不再提升时切换模块</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="57"/>
+        <location filename="../../app/config_help.py" line="59"/>
         <source>Relative loss improvement below which the active module switches</source>
         <translation>损失相对改善低于此值时切换当前模块</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="58"/>
+        <location filename="../../app/config_help.py" line="60"/>
         <source>Steps a module trains before a switch</source>
         <translation>切换前一个模块至少训练的步数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="59"/>
+        <location filename="../../app/config_help.py" line="61"/>
         <source>joint_finetune without adaptive alternating: steps per module</source>
         <translation>joint_finetune 不使用自适应交替时：每个模块的训练步数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="60"/>
+        <location filename="../../app/config_help.py" line="62"/>
         <source>Epochs between validations</source>
         <translation>两次验证之间的轮数</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="61"/>
+        <location filename="../../app/config_help.py" line="63"/>
         <source>Random seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="62"/>
+        <location filename="../../app/config_help.py" line="64"/>
         <source>torch CPU threads; 0 uses every core</source>
         <translation>torch CPU 线程数；为 0 时使用全部核心</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="63"/>
+        <location filename="../../app/config_help.py" line="65"/>
         <source>torch device (cpu, cuda, cuda:0)</source>
         <translation>torch 设备（cpu、cuda、cuda:0）</translation>
     </message>
     <message>
-        <location filename="../../app/config_help.py" line="64"/>
+        <location filename="../../app/config_help.py" line="66"/>
         <source>Validate on at most this many users; 0 means all</source>
         <translation>验证时最多使用的用户数；为 0 表示全部用户</translation>
     </message>

@@ -30,10 +30,10 @@ class TrainBatch:
 
 
 def window_starts(num_targets: int, max_len: int) -> list[int]:
-    """Start offsets of the windows that cover `num_targets` positions, the last one ending there.
+    """Return the start offsets of windows that cover `num_targets` positions.
 
-    The windows do not overlap and every position falls in one of them; the first window is
-    the short one. Returns [0] when one window covers everything.
+    The last window ends at `num_targets` and the windows do not overlap, so every position
+    falls in exactly one of them; the first window is the short one.
     """
     starts = list(range(num_targets - max_len, 0, -max_len))
     return [0, *reversed(starts)]

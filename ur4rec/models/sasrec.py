@@ -22,6 +22,9 @@ class SASRec(nn.Module):
         self.num_items = num_items
         self.max_len = max_len
         self.item_emb = nn.Embedding(num_items + 1, dim, padding_idx=0)
+        # The paper scales input item embeddings by sqrt(dim). Without the scale, the output at a
+        # position resembles its own input item less, so already-seen items score lower.
+        self.embedding_scale = dim**0.5 if config.scale_embeddings else 1.0
         self.pos_emb = nn.Embedding(max_len + 1, dim, padding_idx=0)
         self.emb_dropout = nn.Dropout(config.dropout)
         layer = nn.TransformerEncoderLayer(
@@ -43,7 +46,7 @@ class SASRec(nn.Module):
         """Encode sequences; returns seq_output (B, L, D), zero at padded positions."""
         is_item = item_seq > 0  # (B, L)
         positions = torch.cumsum(is_item.long(), dim=1) * is_item  # (B, L), 0 on padding
-        hidden = self.item_emb(item_seq) * (self.item_emb.embedding_dim**0.5)
+        hidden = self.item_emb(item_seq) * self.embedding_scale
         hidden = self.emb_dropout(hidden + self.pos_emb(positions.clamp(max=self.max_len)))
         hidden = hidden * is_item.unsqueeze(-1)
 

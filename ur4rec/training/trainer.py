@@ -147,7 +147,7 @@ class Trainer:
         results = {
             "format": 1,
             "model": self.config.training.model,
-            "monitor": f"valid full {MONITOR}",
+            "monitor": f"valid {self.config.training.monitor_protocol} {MONITOR}",
             "stages": state["completed"],
             "final_stage": next(reversed(state["completed"]), None) if state["completed"] else None,
             "peak_rss_mb": peak_rss_mb(),
@@ -193,9 +193,8 @@ class Trainer:
 
         A fine-tuning stage that only overfits then hands on the model it started with.
         """
-        valid = evaluate(self.model, self.prepared.split, "valid", self.negatives,
-                         users=self._validation_users(), score_kinds=(spec.score,))[spec.score]
-        st.early.update(valid["full"][MONITOR], -1)
+        valid = self._validate(spec)
+        st.early.update(self._monitored(valid), -1)
         st.early.bad_epochs = 0
         path = self.run.checkpoint(stage, "best")
         save_checkpoint(path, {"stage": stage, "epoch": -1, "model": self.model.state_dict(),
@@ -289,10 +288,8 @@ class Trainer:
         train_loss = st.loss_sum / max(st.loss_count, 1)
         valid, improved = {}, False
         if (epoch + 1) % self.config.training.eval_every == 0 or epoch + 1 == self.config.training.epochs_per_stage:
-            users = self._validation_users()
-            valid = evaluate(self.model, self.prepared.split, "valid", self.negatives, users=users,
-                             score_kinds=(spec.score,))[spec.score]
-            improved = st.early.update(valid["full"][MONITOR], epoch)
+            valid = self._validate(spec)
+            improved = st.early.update(self._monitored(valid), epoch)
         st.epoch, st.batch = epoch + 1, 0
         self.bus.emit(ev.EpochMetrics(stage, epoch, st.step, train_loss, valid, st.seconds, improved))
         if improved:
@@ -301,6 +298,16 @@ class Trainer:
                                    "metric": st.early.best})
             self.bus.emit(ev.CheckpointSaved(stage, epoch, str(path), True))
         self._save_last(stage, optimizer, st)
+
+    def _validate(self, spec) -> dict[str, dict[str, float]]:
+        """Evaluate the stage's score kind on the validation users: {protocol: {metric: value}}."""
+        unmasked = self.config.training.monitor_protocol == "full_unmasked"
+        return evaluate(self.model, self.prepared.split, "valid", self.negatives,
+                        users=self._validation_users(), score_kinds=(spec.score,),
+                        unmasked=unmasked)[spec.score]
+
+    def _monitored(self, valid: dict[str, dict[str, float]]) -> float:
+        return valid[self.config.training.monitor_protocol][MONITOR]
 
     def _validation_users(self) -> np.ndarray | None:
         limit = self.config.training.max_eval_users
