@@ -95,3 +95,11 @@ def test_non_database_file_is_rejected(tmp_path: Path) -> None:
 
     with pytest.raises(TextsError, match="cannot open the text cache"):
         TextCache(path)
+
+
+def test_output_folder_that_is_a_file_is_rejected(tmp_path: Path) -> None:
+    blocker = tmp_path / "texts"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(TextsError, match="cannot create the cache folder") as caught:
+        TextCache(blocker / "texts_cache.sqlite")
+    assert str(blocker) in str(caught.value)

@@ -73,7 +73,13 @@ class TextCache:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise TextsError(
+                f"{self.path.parent}: cannot create the cache folder ({err.strerror}); "
+                "choose another output folder"
+            ) from err
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
