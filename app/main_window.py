@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.config_screen.configChanged.connect(self.run_screen.set_config)
         self.config_screen.configChanged.connect(self.texts_screen.set_config)
         self.texts_screen.statusMessage.connect(self.show_status)
+        self.texts_screen.runningChanged.connect(self._on_generation_changed)
         self.config_screen.pathChanged.connect(lambda _path: self._update_title())
         self.config_screen.modifiedChanged.connect(lambda _modified: self._update_title())
         self.config_screen.statusMessage.connect(self.show_status)
@@ -209,6 +210,10 @@ class MainWindow(QMainWindow):
         other = self.user_screen if self.sender() is self.memory_screen else self.memory_screen
         other.set_run_dir(path)
 
+    def _on_generation_changed(self, running: bool) -> None:
+        if not running and self._closing:
+            QTimer.singleShot(0, self.close)
+
     def _on_running_changed(self, running: bool) -> None:
         self.run_state.setText(self.tr("Training") if running else self.tr("Idle"))
         if not running and self._closing:
@@ -259,7 +264,18 @@ class MainWindow(QMainWindow):
         ):
             event.ignore()
             return
-        if self.texts_screen.is_running() and not self.confirm(
+        training = self.run_screen.is_running()
+        generating = self.texts_screen.is_running()
+        if not self._closing and training and not self.confirm(
+            self.tr("Stop training?"),
+            self.tr(
+                "A training run is in progress. Stop it and quit? The run saves a "
+                "checkpoint and can be resumed later."
+            ),
+        ):
+            event.ignore()
+            return
+        if not self._closing and generating and not self.confirm(
             self.tr("Stop text generation?"),
             self.tr(
                 "Texts are being generated. Stop and quit? Finished texts stay in the cache; "
@@ -268,22 +284,21 @@ class MainWindow(QMainWindow):
         ):
             event.ignore()
             return
-        if self.run_screen.is_running():
-            if not self._closing and not self.confirm(
-                self.tr("Stop training?"),
-                self.tr(
-                    "A training run is in progress. Stop it and quit? The run saves a "
-                    "checkpoint and can be resumed later."
-                ),
-            ):
-                event.ignore()
-                return
-            # Close after the worker has saved its checkpoint, keeping the UI responsive meanwhile.
+        if training or generating:
+            # Close when the workers have stopped, keeping the UI responsive meanwhile.
             self._closing = True
-            self.run_screen.request_stop()
-            self.show_status(
-                self.tr("Stopping the training; the window closes when the checkpoint is saved…")
-            )
+            if training:
+                self.run_screen.request_stop()
+                self.show_status(self.tr(
+                    "Stopping the training; the window closes when the checkpoint is saved…"
+                ))
+            if generating:
+                self.texts_screen.generation.stop()
+                if not training:
+                    self.show_status(self.tr(
+                        "Stopping the text generation; the window closes when the requests "
+                        "in flight have ended…"
+                    ))
             event.ignore()
             return
         self.shutdown()

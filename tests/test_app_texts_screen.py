@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,7 @@ def test_moderated_item_is_marked_and_filterable(qtbot, screen, monkeypatch):
     browser = screen.browser
     browser.status_combo.setCurrentIndex(browser.status_combo.findData(STATUS_MODERATED))
     assert browser_ids(screen) == ["2"]
+    assert browser.count_label.text() == "1 of 6 texts shown"
     browser.table.selectRow(0)
     assert browser.answer_view.toPlainText().startswith("(Moderation rejected")
     assert "GoldenEye" in browser.answer_view.toPlainText()
@@ -256,6 +258,20 @@ def test_audit_of_the_shared_texts(qtbot, screen, texts_dir: Path, ml100k):
     assert screen.audit.table.item(0, 0).text() == data.user_raw_ids[first.user]
     assert screen.audit.table.item(0, 2).text() == first.title
 
+    # Selecting a row shows the audited text itself, not a text from the output folder.
+    screen.audit.table.setCurrentCell(0, 0)
+    shown = screen.audit.text_view.toPlainText()
+    assert shown.startswith(f"User {data.user_raw_ids[first.user]} names {first.title} as ")
+    assert shown.endswith(texts[first.user])
+
+
+def test_empty_output_folder_is_refused(qtbot, screen, ml100k_dir):
+    screen.set_source("ml-100k", ml100k_dir, "")
+    configure(screen, "items", "offline", limit=3)
+    screen.generation.start_button.click()
+    assert not screen.generation.is_running()
+    assert screen.banner.message() == "Choose the output folder first."
+
 
 def test_audit_of_a_folder_without_user_texts(qtbot, screen, tmp_path):
     screen.audit.set_folder(tmp_path)
@@ -274,3 +290,26 @@ def test_main_window_has_a_texts_tab(main_window):
     assert screen.kind_combo.currentText() == "ml-100k"
     assert screen.data_edit.text() == "data/ml-100k"
     assert screen.source().out_dir == main_window.settings.data_folder / "generated-texts" / "ml-100k"
+
+
+def test_closing_during_generation_keeps_the_window_responsive(qtbot, main_window, ml100k_dir,
+                                                               tmp_path, monkeypatch):
+    isolate_network(monkeypatch, FAKE_KEY)
+    screen = main_window.texts_screen
+    with MockDashScope(lambda index, body: Reply(hang=True)) as server:
+        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
+        screen.set_source("ml-100k", ml100k_dir, tmp_path / "texts")
+        configure(screen, "items", "dashscope", limit=4, concurrency=2)
+        screen.generation.timeout_spin.setValue(2)
+        screen.generation.start_button.click()
+        qtbot.waitUntil(lambda: len(server.bodies) >= 1, timeout=RUN_TIMEOUT_MS)
+
+        started = time.monotonic()
+        main_window.close()
+        assert time.monotonic() - started < 1.0  # the close waits in the event loop, not here
+        assert main_window.isVisible()
+        assert "Stopping the text generation" in main_window.statusBar().currentMessage()
+        qtbot.waitUntil(lambda: not main_window.isVisible(), timeout=RUN_TIMEOUT_MS)
+
+    assert main_window.questions == ["Stop text generation?"]
+    assert not screen.is_running()

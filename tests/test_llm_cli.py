@@ -76,6 +76,24 @@ def test_offline_generate_then_export(ml100k_dir: Path, tmp_path: Path, capsys) 
     assert json.loads(dest.read_text(encoding="utf-8")) == json.loads(
         (out / "user_preferences.json").read_text(encoding="utf-8"))
 
+    # Offline texts cost nothing, so a second run without --resume continues the cache.
+    assert cli_main([*generate[:-1], "15"]) == 0
+    assert "users: 3 generated, 12 already cached" in capsys.readouterr().out
+
+
+def test_export_to_a_folder_is_rejected(ml100k_dir: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    assert cli_main(["texts", "generate", "--kind", "items", "--data", str(ml100k_dir),
+                     "--out", str(out), "--backend", "offline", "--limit", "2"]) == 0
+    capsys.readouterr()
+
+    code = cli_main(["texts", "export", "--out", str(out), "--kind", "items",
+                     "--model", "offline-template", "--dest", str(tmp_path)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{tmp_path}: is a folder; --dest must name a JSON file" in err
+
 
 def test_export_unknown_model_lists_available(ml100k_dir: Path, tmp_path: Path, capsys) -> None:
     assert cli_main(["texts", "generate", "--kind", "items", "--data", str(ml100k_dir),

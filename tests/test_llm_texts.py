@@ -144,7 +144,9 @@ def test_user_templates_never_name_held_out_items(ml100k) -> None:
 def test_item_template_uses_title_year_genres() -> None:
     info = ItemInfo(title="Toy Story (1995)", year=1995, genres=("Animation", "Comedy"))
 
-    assert item_template(info) == "Toy Story (1995): a Animation and Comedy title."
+    assert item_template(info) == "Toy Story (1995): an Animation and Comedy title."
+    drama = ItemInfo(title="Heat (1995)", year=1995, genres=("Drama",))
+    assert item_template(drama) == "Heat (1995): a Drama title."
     assert item_template(ItemInfo(title="42")) == "42."
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -40,6 +41,7 @@ class AuditResult:
 
     report: LeakReport
     rows: list[tuple[str, str, str, str]]  # user id, item id, title, matched words
+    texts: dict[str, str]  # audited text of each leaking user, by raw user id
 
 
 def audit_folder(loaded: LoadedDataset, texts_dir: Path) -> AuditResult:
@@ -49,19 +51,19 @@ def audit_folder(loaded: LoadedDataset, texts_dir: Path) -> AuditResult:
         raise TextsError(f"{path}: file not found; choose a folder with user_preferences.json")
     texts = load_texts(path, loaded.data.user_raw_ids, "users").texts
     report = audit_user_texts(loaded.data, loaded.split, texts)
+    raw_users = loaded.data.user_raw_ids
     rows = [
-        (loaded.data.user_raw_ids[leak.user], loaded.data.item_raw_ids[leak.item], leak.title,
-         leak.matched)
+        (raw_users[leak.user], loaded.data.item_raw_ids[leak.item], leak.title, leak.matched)
         for leak in report.leaks
     ]
-    return AuditResult(report, rows)
+    leaking = {raw_users[user]: texts[user] for user in report.leaking_users}
+    return AuditResult(report, rows, leaking)
 
 
 class AuditPanel(QGroupBox):
     """Choose a texts folder, run the audit, and list the leaking users."""
 
     errorOccurred = Signal(str)
-    userChosen = Signal(str)  # raw user id of a double-clicked row
 
     def __init__(self, source: Callable[[], TextSource], loader: DatasetLoader,
                  parent: QWidget | None = None) -> None:
@@ -96,9 +98,12 @@ class AuditPanel(QGroupBox):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.cellDoubleClicked.connect(
-            lambda row, _column: self.userChosen.emit(self.table.item(row, 0).text())
+        self.table.currentCellChanged.connect(
+            lambda row, _column, _previous_row, _previous_column: self._show_text(row)
         )
+        self.text_view = QPlainTextEdit()
+        self.text_view.setReadOnly(True)
+        self.text_view.setPlaceholderText(self.tr("Select a row to read the audited text."))
 
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_edit, 1)
@@ -108,7 +113,8 @@ class AuditPanel(QGroupBox):
         layout.addLayout(folder_row)
         layout.addWidget(self.run_button)
         layout.addWidget(self.result_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.text_view, 1)
 
     def set_folder(self, folder: Path | str) -> None:
         self.folder_edit.setText(str(folder))
@@ -153,11 +159,22 @@ class AuditPanel(QGroupBox):
                 share=f"{100.0 * report.share:.1f}",
             )
         )
-        self.table.setSortingEnabled(False)
+        self.text_view.clear()
         self.table.setRowCount(len(result.rows))
         for row, values in enumerate(result.rows):
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
+
+    def _show_text(self, row: int) -> None:
+        """Show the audited text of the selected row's user, with the words that matched."""
+        if self.result is None or not 0 <= row < len(self.result.rows):
+            self.text_view.clear()
+            return
+        user, _item, title, matched = self.result.rows[row]
+        header = self.tr("User {user} names {title} as \u201c{matched}\u201d:").format(
+            user=user, title=title, matched=matched
+        )
+        self.text_view.setPlainText(header + "\n\n" + self.result.texts.get(user, ""))
 
     def _show_error(self, exc: BaseException) -> None:
         self.run_button.setEnabled(True)

@@ -49,6 +49,7 @@ class TextBrowser(QGroupBox):
         self.proxy = CachedTextFilter(self)
         self.proxy.setSourceModel(self.model)
         self.current: CachedText | None = None
+        self._message = ""  # an error or empty-cache message that replaces the row count
         self._build()
 
     def _build(self) -> None:
@@ -63,9 +64,7 @@ class TextBrowser(QGroupBox):
         self.status_combo.addItem(self.tr("All statuses"), "")
         for status in STATUSES:
             self.status_combo.addItem(status, status)
-        self.status_combo.currentIndexChanged.connect(
-            lambda _index: self.proxy.set_status(str(self.status_combo.currentData()))
-        )
+        self.status_combo.currentIndexChanged.connect(lambda _index: self._on_status())
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText(self.tr("Search id, title or text"))
         self.search_edit.setClearButtonEnabled(True)
@@ -178,6 +177,7 @@ class TextBrowser(QGroupBox):
         self.model.set_entries(entries, self._names())
         # Users have no name beside their id; items show their title.
         self.table.setColumnHidden(CachedTextModel.NAME, self.kind != "items")
+        self._message = message
         self.count_label.setText(message or self._count_text())
         self._show_entry(None)
         if entries and self.kind == "items" and not self.model.names:
@@ -193,9 +193,10 @@ class TextBrowser(QGroupBox):
 
     def _apply_names(self) -> None:
         names = self._names()
-        if names:
+        if names and self.model.entries:
             self.model.set_entries(self.model.entries, names)
-            self.count_label.setText(self._count_text())
+            if not self._message:
+                self.count_label.setText(self._count_text())
 
     def _count_text(self) -> str:
         return self.tr("{shown} of {total} texts shown").format(
@@ -211,9 +212,15 @@ class TextBrowser(QGroupBox):
 
     # -- selection --------------------------------------------------------------------------
 
+    def _on_status(self) -> None:
+        self.proxy.set_status(str(self.status_combo.currentData()))
+        if not self._message:
+            self.count_label.setText(self._count_text())
+
     def _on_search(self, text: str) -> None:
         self.proxy.set_search(text)
-        self.count_label.setText(self._count_text())
+        if not self._message:
+            self.count_label.setText(self._count_text())
 
     def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()

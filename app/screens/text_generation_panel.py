@@ -60,10 +60,13 @@ class GenerationPanel(QGroupBox):
     runEnded = Signal(str)  # the kind whose cache changed
     errorOccurred = Signal(str)
 
-    def __init__(self, source: Callable[[], TextSource], parent: QWidget | None = None) -> None:
+    def __init__(self, source: Callable[[], TextSource],
+                 source_problem: Callable[[], str | None] = lambda: None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Generate"))
         self.source = source
+        self.source_problem = source_problem
         self.controller = GenerationController(self)
         self.controller.progressed.connect(self._on_progress)
         self.controller.succeeded.connect(self._on_succeeded)
@@ -201,6 +204,10 @@ class GenerationPanel(QGroupBox):
     def start(self) -> None:
         if self.is_running():
             return
+        problem = self.source_problem()
+        if problem:
+            self.errorOccurred.emit(problem)
+            return
         self.refresh_key_status()
         self.last_summary = None
         self.last_failure = None
@@ -216,7 +223,13 @@ class GenerationPanel(QGroupBox):
             return
         self.controller.request_stop()
         self.stop_button.setEnabled(False)
-        self.progress_label.setText(self.tr("Stopping after the requests in flight…"))
+        if self.backend == "dashscope":
+            text = self.tr(
+                "Stopping after the requests in flight (each ends within {timeout} s)…"
+            ).format(timeout=f"{self.timeout_spin.value():.0f}")
+        else:
+            text = self.tr("Stopping…")
+        self.progress_label.setText(text)
 
     def shutdown(self) -> None:
         self.controller.shutdown()
@@ -258,8 +271,12 @@ class GenerationPanel(QGroupBox):
     def _on_succeeded(self, summary: GenerationSummary) -> None:
         self.last_summary = summary
         self._show_counts(summary)
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0 if summary.stopped else 1)
+        if not summary.stopped:
+            self.progress_bar.setRange(0, 1)
+            self.progress_bar.setValue(1)
+        elif self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, 1)  # stopped before the first report
+            self.progress_bar.setValue(0)
         if summary.stopped:
             text = self.tr("Stopped. Start again to generate the missing texts.")
         elif summary.failed:
@@ -280,7 +297,12 @@ class GenerationPanel(QGroupBox):
         self.progress_bar.setValue(0)
         if failure.summary is not None:
             self._show_counts(failure.summary)
-        self.progress_label.setText(self.tr("Failed; texts that finished are kept in the cache."))
+        if failure.summary is not None and failure.summary.done + failure.summary.moderated:
+            self.progress_label.setText(
+                self.tr("Failed; texts that finished are kept in the cache.")
+            )
+        else:
+            self.progress_label.setText(self.tr("Failed."))
         self.errorOccurred.emit(failure.error.message)
 
     def _on_ended(self) -> None:

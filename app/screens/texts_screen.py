@@ -70,7 +70,7 @@ class TextsScreen(QWidget):
         source_row.addWidget(self.out_edit, 2)
         source_row.addWidget(out_browse)
 
-        self.generation = GenerationPanel(self.source)
+        self.generation = GenerationPanel(self.source, self.source_problem)
         self.audit = AuditPanel(self.source, self.loader)
         self.browser = TextBrowser(self.source, self.loader)
         self.generation.statusMessage.connect(self.statusMessage)
@@ -79,7 +79,6 @@ class TextsScreen(QWidget):
         self.generation.runEnded.connect(self.browser.set_kind)
         self.generation.runningChanged.connect(self._on_running_changed)
         self.audit.errorOccurred.connect(self.banner.show_error)
-        self.audit.userChosen.connect(self._show_user_text)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.generation)
@@ -106,6 +105,14 @@ class TextsScreen(QWidget):
             out_dir=self._absolute(self.out_edit.text()),
             base_folder=self.settings.data_folder,
         )
+
+    def source_problem(self) -> str | None:
+        """Return what is missing before generation can start, or None."""
+        if not self.data_edit.text().strip():
+            return self.tr("Choose the data set folder (or file) first.")
+        if not self.out_edit.text().strip():
+            return self.tr("Choose the output folder first.")
+        return None
 
     def _absolute(self, text: str) -> Path:
         path = Path(text.strip()).expanduser()
@@ -165,13 +172,6 @@ class TextsScreen(QWidget):
             widget.setEnabled(not running)
         if running:
             self.banner.hide()
-
-    def _show_user_text(self, raw_id: str) -> None:
-        self.browser.set_kind("users")
-        if not self.browser.select_raw_id(raw_id):
-            self.statusMessage.emit(
-                self.tr("User {id} has no text in the output folder's cache.").format(id=raw_id)
-            )
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)

@@ -4,82 +4,92 @@
 <context>
     <name>AuditPanel</name>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="69"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="71"/>
         <source>Leakage audit</source>
         <translation>泄漏审计</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="76"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="78"/>
         <source>Folder with user_preferences.json</source>
         <translation>包含 user_preferences.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="77"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="79"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="79"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="81"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="80"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="82"/>
         <source>Audit the texts generated into the output folder</source>
         <translation>审计生成到输出文件夹中的文本</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="84"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="86"/>
         <source>Run audit</source>
         <translation>运行审计</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="86"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="88"/>
         <source>Not run yet.</source>
         <translation>尚未运行。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="92"/>
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="92"/>
         <source>Held-out item</source>
         <translation>留出物品</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="92"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="90"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="92"/>
         <source>Named as</source>
         <translation>提及形式</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="118"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="106"/>
+        <source>Select a row to read the audited text.</source>
+        <translation>选择一行以查看被审计的文本。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="124"/>
         <source>Choose a texts folder</source>
         <translation>选择文本文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="129"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="135"/>
         <source>Choose the folder that holds user_preferences.json.</source>
         <translation>请选择包含 user_preferences.json 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="134"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="140"/>
         <source>Auditing…</source>
         <translation>正在审计…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="148"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="154"/>
         <source>{leaking} of {checked} user texts ({share}%) name the user&apos;s validation or test item.</source>
         <translation>{checked} 条用户文本中有 {leaking} 条（{share}%）提到了该用户的验证或测试物品。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_audit_panel.py" line="164"/>
+        <location filename="../../app/screens/text_audit_panel.py" line="174"/>
+        <source>User {user} names {title} as “{matched}”:</source>
+        <translation>用户 {user} 以“{matched}”提到了 {title}：</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_audit_panel.py" line="181"/>
         <source>The audit failed.</source>
         <translation>审计失败。</translation>
     </message>
@@ -533,152 +543,162 @@
 <context>
     <name>GenerationPanel</name>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="65"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="67"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="81"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="84"/>
         <source>Item descriptions</source>
         <translation>物品描述</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="82"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="85"/>
         <source>User preferences</source>
         <translation>用户偏好</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="84"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="87"/>
         <source>DashScope (Qwen)</source>
         <translation>DashScope（通义千问）</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="85"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="88"/>
         <source>Offline templates</source>
         <translation>离线模板</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="94"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="97"/>
         <source>Most requests in flight at once</source>
         <translation>同时进行的最大请求数</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="97"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="100"/>
         <source>all</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="98"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="101"/>
         <source>Only the first N items or users, in id order</source>
         <translation>只处理按 ID 排序的前 N 个物品或用户</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="103"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="106"/>
         <source> s</source>
         <translation> 秒</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="108"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="111"/>
         <source>Texts</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="109"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="112"/>
         <source>Backend</source>
         <translation>后端</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="110"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="113"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="111"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="114"/>
         <source>Max concurrency</source>
         <translation>最大并发数</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="112"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="115"/>
         <source>Limit</source>
         <translation>数量上限</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="113"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="116"/>
         <source>Request timeout</source>
         <translation>请求超时</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="114"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="117"/>
         <source>API key</source>
         <translation>API 密钥</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="116"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="119"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="118"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="121"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="129"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="132"/>
         <source>Not started.</source>
         <translation>尚未开始。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="134"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="137"/>
         <source>Texts already in the output folder&apos;s cache are kept; only missing ones are requested.</source>
         <translation>输出文件夹缓存中已有的文本会保留，只请求缺少的文本。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="167"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="170"/>
         <source>not set: add it in File &gt; Settings, or choose the offline backend</source>
         <translation>未设置：请在“文件 &gt; 设置”中填写，或选择离线后端</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="209"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="216"/>
         <source>Loading the data set…</source>
         <translation>正在加载数据集…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="219"/>
-        <source>Stopping after the requests in flight…</source>
-        <translation>正在等待进行中的请求结束后停止…</translation>
+        <location filename="../../app/screens/text_generation_panel.py" line="228"/>
+        <source>Stopping after the requests in flight (each ends within {timeout} s)…</source>
+        <translation>正在等待进行中的请求结束后停止（每个请求最多 {timeout} 秒）…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="235"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="231"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="305"/>
+        <source>Failed.</source>
+        <translation>失败。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/text_generation_panel.py" line="248"/>
         <source>{finished} / {pending} texts · {rate} per second · ETA {eta}</source>
         <translation>{finished} / {pending} 条文本 · 每秒 {rate} 条 · 预计剩余 {eta}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="247"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="260"/>
         <source>generated {done} · already cached {cached} · moderated {moderated} · failed {failed} · tokens {tokens}</source>
         <translation>已生成 {done} · 已缓存 {cached} · 审核拒绝 {moderated} · 失败 {failed} · Token {tokens}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="264"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="281"/>
         <source>Stopped. Start again to generate the missing texts.</source>
         <translation>已停止。再次开始即可生成缺少的文本。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="266"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="283"/>
         <source>Finished; {failed} texts failed. Start again to retry them.</source>
         <translation>已完成；{failed} 条文本失败。再次开始即可重试。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="270"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="287"/>
         <source>Finished.</source>
         <translation>已完成。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="274"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="291"/>
         <source>Wrote the texts to {path}</source>
         <translation>文本已写入 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_generation_panel.py" line="283"/>
+        <location filename="../../app/screens/text_generation_panel.py" line="302"/>
         <source>Failed; texts that finished are kept in the cache.</source>
         <translation>失败；已完成的文本保留在缓存中。</translation>
     </message>
@@ -765,145 +785,150 @@
     </message>
     <message>
         <location filename="../../app/main_window.py" line="62"/>
-        <location filename="../../app/main_window.py" line="213"/>
+        <location filename="../../app/main_window.py" line="218"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="85"/>
+        <location filename="../../app/main_window.py" line="86"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="87"/>
+        <location filename="../../app/main_window.py" line="88"/>
         <source>&amp;New config</source>
         <translation>新建配置(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="91"/>
+        <location filename="../../app/main_window.py" line="92"/>
         <source>&amp;Open config…</source>
         <translation>打开配置(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="96"/>
+        <location filename="../../app/main_window.py" line="97"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="100"/>
+        <location filename="../../app/main_window.py" line="101"/>
         <source>Save &amp;as…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="104"/>
+        <location filename="../../app/main_window.py" line="105"/>
         <source>Recent configs</source>
         <translation>最近的配置</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="107"/>
+        <location filename="../../app/main_window.py" line="108"/>
         <source>Open &amp;run folder…</source>
         <translation>打开运行文件夹(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="108"/>
+        <location filename="../../app/main_window.py" line="109"/>
         <source>Recent runs</source>
         <translation>最近的运行</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="112"/>
+        <location filename="../../app/main_window.py" line="113"/>
         <source>Se&amp;ttings…</source>
         <translation>设置(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="115"/>
+        <location filename="../../app/main_window.py" line="116"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="117"/>
+        <location filename="../../app/main_window.py" line="118"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="118"/>
+        <location filename="../../app/main_window.py" line="119"/>
         <source>&amp;About UR4Rec Studio</source>
         <translation>关于 UR4Rec Studio(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="141"/>
+        <location filename="../../app/main_window.py" line="142"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="163"/>
-        <location filename="../../app/main_window.py" line="171"/>
-        <location filename="../../app/main_window.py" line="256"/>
+        <location filename="../../app/main_window.py" line="164"/>
+        <location filename="../../app/main_window.py" line="172"/>
+        <location filename="../../app/main_window.py" line="261"/>
         <source>Discard changes?</source>
         <translation>放弃更改？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="163"/>
-        <location filename="../../app/main_window.py" line="171"/>
+        <location filename="../../app/main_window.py" line="164"/>
+        <location filename="../../app/main_window.py" line="172"/>
         <source>The config has unsaved changes. Discard them?</source>
         <translation>配置有未保存的更改。要放弃这些更改吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="183"/>
+        <location filename="../../app/main_window.py" line="184"/>
         <source>Open run folder</source>
         <translation>打开运行文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="193"/>
+        <location filename="../../app/main_window.py" line="194"/>
         <source>{path} is not a run folder (no config.yaml).</source>
         <translation>{path} 不是运行文件夹（没有 config.yaml）。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="213"/>
+        <location filename="../../app/main_window.py" line="218"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="224"/>
+        <location filename="../../app/main_window.py" line="229"/>
         <source>Settings saved. A new language applies after a restart.</source>
         <translation>设置已保存。新的界面语言将在重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="229"/>
+        <location filename="../../app/main_window.py" line="234"/>
         <source>About UR4Rec Studio</source>
         <translation>关于 UR4Rec Studio</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="231"/>
+        <location filename="../../app/main_window.py" line="236"/>
         <source>UR4Rec Studio trains and inspects UR4Rec: SASRec, a mixture-of-experts text retriever and a per-user memory, on MovieLens and similar data sets.</source>
         <translation>UR4Rec Studio 用于在 MovieLens 等数据集上训练和分析 UR4Rec：SASRec、混合专家文本检索器以及逐用户记忆。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="257"/>
+        <location filename="../../app/main_window.py" line="262"/>
         <source>The config has unsaved changes. Quit without saving them?</source>
         <translation>配置有未保存的更改。不保存就退出吗？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="263"/>
+        <location filename="../../app/main_window.py" line="279"/>
         <source>Stop text generation?</source>
         <translation>停止文本生成？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="265"/>
+        <location filename="../../app/main_window.py" line="281"/>
         <source>Texts are being generated. Stop and quit? Finished texts stay in the cache; the window closes when the requests in flight have ended.</source>
         <translation>正在生成文本。停止并退出吗？已完成的文本保留在缓存中；进行中的请求结束后窗口将关闭。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="273"/>
+        <location filename="../../app/main_window.py" line="299"/>
+        <source>Stopping the text generation; the window closes when the requests in flight have ended…</source>
+        <translation>正在停止文本生成；进行中的请求结束后窗口将关闭…</translation>
+    </message>
+    <message>
+        <location filename="../../app/main_window.py" line="270"/>
         <source>Stop training?</source>
         <translation>停止训练？</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="275"/>
+        <location filename="../../app/main_window.py" line="272"/>
         <source>A training run is in progress. Stop it and quit? The run saves a checkpoint and can be resumed later.</source>
         <translation>训练正在进行。要停止训练并退出吗？运行会保存检查点，之后可以继续。</translation>
     </message>
     <message>
-        <location filename="../../app/main_window.py" line="285"/>
+        <location filename="../../app/main_window.py" line="293"/>
         <source>Stopping the training; the window closes when the checkpoint is saved…</source>
         <translation>正在停止训练；检查点保存后窗口将关闭…</translation>
     </message>
@@ -1500,113 +1525,113 @@
         <translation>缓存的文本</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="56"/>
+        <location filename="../../app/screens/text_browser.py" line="57"/>
         <source>Item descriptions</source>
         <translation>物品描述</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="57"/>
+        <location filename="../../app/screens/text_browser.py" line="58"/>
         <source>User preferences</source>
         <translation>用户偏好</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="60"/>
+        <location filename="../../app/screens/text_browser.py" line="61"/>
         <source>Model and prompt template the texts were made with</source>
         <translation>生成这些文本所用的模型和提示模板</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="63"/>
+        <location filename="../../app/screens/text_browser.py" line="64"/>
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="70"/>
+        <location filename="../../app/screens/text_browser.py" line="69"/>
         <source>Search id, title or text</source>
         <translation>搜索 ID、标题或文本</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="73"/>
+        <location filename="../../app/screens/text_browser.py" line="72"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="96"/>
-        <location filename="../../app/screens/text_browser.py" line="238"/>
+        <location filename="../../app/screens/text_browser.py" line="95"/>
+        <location filename="../../app/screens/text_browser.py" line="245"/>
         <source>Select a text to see its prompt and answer.</source>
         <translation>选择一条文本以查看其提示和回答。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="107"/>
+        <location filename="../../app/screens/text_browser.py" line="106"/>
         <source>Prompt</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="109"/>
+        <location filename="../../app/screens/text_browser.py" line="108"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="153"/>
+        <location filename="../../app/screens/text_browser.py" line="152"/>
         <source>No text cache in {folder} yet.</source>
         <translation>{folder} 中还没有文本缓存。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="157"/>
+        <location filename="../../app/screens/text_browser.py" line="156"/>
         <source>{model} · template {digest} · {count} texts</source>
         <translation>{model} · 模板 {digest} · {count} 条文本</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="177"/>
+        <location filename="../../app/screens/text_browser.py" line="176"/>
         <source>The cache contains no texts of this kind yet.</source>
         <translation>缓存中还没有这类文本。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="201"/>
+        <location filename="../../app/screens/text_browser.py" line="202"/>
         <source>{shown} of {total} texts shown</source>
         <translation>显示 {total} 条文本中的 {shown} 条</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="242"/>
+        <location filename="../../app/screens/text_browser.py" line="249"/>
         <source>Item {id}</source>
         <translation>物品 {id}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="242"/>
+        <location filename="../../app/screens/text_browser.py" line="249"/>
         <source>User {id}</source>
         <translation>用户 {id}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="245"/>
+        <location filename="../../app/screens/text_browser.py" line="252"/>
         <source>{what} · {status} · {prompt_tokens} prompt + {completion_tokens} completion tokens · request {request} · {created}</source>
         <translation>{what} · {status} · 提示 {prompt_tokens} + 回答 {completion_tokens} 个 Token · 请求 {request} · {created}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="259"/>
+        <location filename="../../app/screens/text_browser.py" line="266"/>
         <source>(Moderation rejected this prompt; the offline template text below is used.)</source>
         <translation>（内容审核拒绝了此提示；下面使用的是离线模板文本。）</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="267"/>
+        <location filename="../../app/screens/text_browser.py" line="274"/>
         <source>Offline template texts are written without a prompt.</source>
         <translation>离线模板文本不经过提示生成。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="270"/>
+        <location filename="../../app/screens/text_browser.py" line="277"/>
         <source>Loading the data set…</source>
         <translation>正在加载数据集…</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="282"/>
+        <location filename="../../app/screens/text_browser.py" line="289"/>
         <source>Cannot load the data set: {error}</source>
         <translation>无法加载数据集：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="295"/>
+        <location filename="../../app/screens/text_browser.py" line="302"/>
         <source>Id {id} is not in the data set {path}.</source>
         <translation>ID {id} 不在数据集 {path} 中。</translation>
     </message>
     <message>
-        <location filename="../../app/screens/text_browser.py" line="302"/>
+        <location filename="../../app/screens/text_browser.py" line="309"/>
         <source>This text was made with prompt template {old}; the prompt below uses the current template {new}.</source>
         <translation>此文本由提示模板 {old} 生成；下面的提示使用当前模板 {new}。</translation>
     </message>
@@ -1640,24 +1665,29 @@
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/screens/texts_screen.py" line="147"/>
+        <location filename="../../app/screens/texts_screen.py" line="112"/>
+        <source>Choose the data set folder (or file) first.</source>
+        <translation>请先选择数据集文件夹（或文件）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="114"/>
+        <source>Choose the output folder first.</source>
+        <translation>请先选择输出文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../app/screens/texts_screen.py" line="154"/>
         <source>Choose the data file</source>
         <translation>选择数据文件</translation>
     </message>
     <message>
-        <location filename="../../app/screens/texts_screen.py" line="149"/>
+        <location filename="../../app/screens/texts_screen.py" line="156"/>
         <source>Choose the data folder</source>
         <translation>选择数据文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/screens/texts_screen.py" line="155"/>
+        <location filename="../../app/screens/texts_screen.py" line="162"/>
         <source>Choose the output folder</source>
         <translation>选择输出文件夹</translation>
-    </message>
-    <message>
-        <location filename="../../app/screens/texts_screen.py" line="173"/>
-        <source>User {id} has no text in the output folder&apos;s cache.</source>
-        <translation>输出文件夹的缓存中没有用户 {id} 的文本。</translation>
     </message>
 </context>
 <context>

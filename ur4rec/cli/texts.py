@@ -216,6 +216,8 @@ def run_export(args: argparse.Namespace) -> int:
         raise TextsError(f"{cache_path}: no text cache found; run `ur4rec texts generate` first")
     template_hash = args.template_hash or load_template(args.kind).hash
     dest = args.dest or text_file_path(args.out, args.kind)
+    if dest.is_dir():
+        raise TextsError(f"{dest}: is a folder; --dest must name a JSON file, e.g. {dest / 'texts.json'}")
     with TextCache(cache_path) as cache:
         groups = cache.groups(args.kind)
         if not any(model == args.model and h == template_hash for model, h, _ in groups):

@@ -227,8 +227,9 @@ def generate_texts(
     """Generate item descriptions or user preference texts into `out_dir`.
 
     `limit` keeps the first `limit` items or users in id order. Without `resume`, an
-    `out_dir` whose cache already contains texts for this kind, model and template is an
-    error, so a forgotten `--resume` never pays for texts twice. `progress(finished,
+    `out_dir` whose cache already contains DashScope texts for this kind, model and template
+    is an error, so a forgotten `--resume` never pays for texts twice; offline runs always
+    continue. `progress(finished,
     pending, summary)` is called once before the first request and after each request;
     setting `stop_event` ends the run after the requests in flight. Raises
     `QuotaExhaustedError` (with `.summary` set) after saving and exporting what finished
@@ -249,7 +250,7 @@ def generate_texts(
     with TextCache(out_dir / CACHE_FILE) as cache:
         jobs = _jobs(kind, data, limit)
         final = cache.final_ids(kind, template.hash, model_key) & {job.raw_id for job in jobs}
-        if final and not resume:
+        if final and not resume and client is not None:
             raise LLMError(
                 f"{cache.path} already contains {len(final)} {kind[:-1]} texts for model "
                 f"{model_key!r} and this prompt template; pass --resume to continue, "

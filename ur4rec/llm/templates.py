@@ -32,7 +32,8 @@ def item_template(info: ItemInfo) -> str:
     """Describe an item from its title, year and genres."""
     genres = [genre for genre in info.genres if genre.lower() != "unknown"]
     if genres:
-        return f"{display_title(info)}: a {_join(genres)} title."
+        article = "an" if genres[0][:1].lower() in "aeiou" else "a"
+        return f"{display_title(info)}: {article} {_join(genres)} title."
     return f"{display_title(info)}."
 
 
