@@ -152,7 +152,7 @@ class TrainingConfig:
         10, "Retriever and fused losses use each sequence's last N positions; 0 uses all", minimum=0
     )
     sasrec_windows: bool = spec(
-        False,
+        True,
         "pretrain_sasrec: cut long training sequences into max_seq_len windows, so every "
         "training item is a target",
     )

@@ -165,9 +165,9 @@ def ensure_dataset(name: str, data_dir: Path) -> Path:
 
 
 def locate_dataset(name: str, data_dir: Path) -> Path | None:
-    """Return `data_dir/<name>` or `data_dir`, whichever holds the files of data set `name`.
+    """Return `data_dir/<name>` or `data_dir`, whichever contains the files of data set `name`.
 
-    Returns None when neither does or when `name` is not a data set that fetch knows.
+    Returns None when neither does or when `name` is not a data set that `fetch_dataset` supports.
     """
     spec = DATASETS.get(name)
     if spec is None:
