@@ -231,6 +231,7 @@ def capture_texts(window, shooter: Shooter, workdir: Path) -> None:
     shooter.wait_until(lambda: texts.audit.run_button.isEnabled(), "the audit")
     if texts.audit.result is None:
         raise RuntimeError(f"the audit failed: {texts.banner.message()}")
+    texts.audit.table.setCurrentCell(0, 0)
     texts.browser.select_raw_id("5")
     shooter.settle(1.0)
     shooter.take(texts, "texts")
