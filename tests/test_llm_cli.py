@@ -99,12 +99,27 @@ def test_export_unknown_model_lists_available(ml100k_dir: Path, tmp_path: Path, 
     assert cli_main(["texts", "generate", "--kind", "items", "--data", str(ml100k_dir),
                      "--out", str(tmp_path), "--backend", "offline", "--limit", "2"]) == 0
 
-    code = cli_main(["texts", "export", "--out", str(tmp_path), "--kind", "items"])
+    capsys.readouterr()
+    code = cli_main(["texts", "export", "--out", str(tmp_path), "--kind", "items",
+                     "--model", "qwen-plus"])
 
     err = capsys.readouterr().err
     assert code == 2
     assert "no item texts for model 'qwen-plus'" in err
     assert "--model offline-template" in err
+
+
+def test_export_picks_the_only_model(ml100k_dir: Path, tmp_path: Path, capsys) -> None:
+    assert cli_main(["texts", "generate", "--kind", "items", "--data", str(ml100k_dir),
+                     "--out", str(tmp_path), "--backend", "offline", "--limit", "2"]) == 0
+    capsys.readouterr()
+    dest = tmp_path / "copy.json"
+
+    code = cli_main(["texts", "export", "--out", str(tmp_path), "--kind", "items",
+                     "--dest", str(dest)])
+
+    assert code == 0
+    assert f"wrote 2 item texts to {dest}" in capsys.readouterr().out
 
 
 def test_generate_without_key_names_the_fix(ml100k_dir: Path, tmp_path: Path, capsys,

@@ -101,9 +101,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--out", type=Path, required=True,
                         help=f"output folder of `texts generate` (contains {CACHE_FILE})")
     export.add_argument("--kind", choices=TEXT_KINDS, required=True, help="texts to export")
-    export.add_argument("--model", default=DEFAULT_MODEL,
-                        help=f"model whose texts to export (default: {DEFAULT_MODEL}; "
-                        "offline-template for the offline backend)")
+    export.add_argument("--model", default=None,
+                        help="model whose texts to export (default: the only model in the cache "
+                        f"for this template, else {DEFAULT_MODEL}; offline-template for the "
+                        "offline backend)")
     export.add_argument("--template-hash", default=None,
                         help="prompt template hash (default: the current template's)")
     export.add_argument("--dest", type=Path, default=None,
@@ -220,13 +221,17 @@ def run_export(args: argparse.Namespace) -> int:
         raise TextsError(f"{dest}: is a folder; --dest must name a JSON file, e.g. {dest / 'texts.json'}")
     with TextCache(cache_path) as cache:
         groups = cache.groups(args.kind)
-        if not any(model == args.model and h == template_hash for model, h, _ in groups):
+        model = args.model
+        if model is None:
+            models = [name for name, digest, _ in groups if digest == template_hash]
+            model = models[0] if len(models) == 1 else DEFAULT_MODEL
+        if not any(name == model and digest == template_hash for name, digest, _ in groups):
             available = "; ".join(f"--model {m} --template-hash {h} ({n} texts)"
                                   for m, h, n in groups) or "none"
             raise TextsError(
-                f"{cache_path}: no {args.kind[:-1]} texts for model {args.model!r} and template "
+                f"{cache_path}: no {args.kind[:-1]} texts for model {model!r} and template "
                 f"{template_hash}; available: {available}"
             )
-        count = cache.export_json(args.kind, args.model, template_hash, dest)
+        count = cache.export_json(args.kind, model, template_hash, dest)
     _emit(f"wrote {count} {args.kind[:-1]} texts to {dest}")
     return EXIT_OK

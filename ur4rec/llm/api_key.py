@@ -25,8 +25,9 @@ def resolve_api_key(api_key: str | None = None) -> str:
     key = (api_key or os.environ.get(API_KEY_ENV, "")).strip()
     if not key:
         raise LLMError(
-            f"no DashScope API key: set the {API_KEY_ENV} environment variable "
-            "(or the key in the studio settings), or use `--backend offline` for template texts"
+            f"no DashScope API key: set the {API_KEY_ENV} environment variable (in the studio: "
+            "the key in File > Settings), or use the offline backend (`--backend offline`) for "
+            "template texts"
         )
     return key
 

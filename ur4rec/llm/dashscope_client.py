@@ -213,7 +213,8 @@ class DashScopeClient:
         if code in QUOTA_CODES:
             raise QuotaExhaustedError(
                 f"DashScope quota exhausted ({code}, HTTP {status}): top up the account or "
-                "raise the quota, then rerun with --resume; finished texts stay in the cache"
+                "raise the quota, then continue the run (`--resume` on the command line, Start "
+                "again in the studio); finished texts stay in the cache"
             )
         if status in (401, 403) or code in AUTH_CODES:
             raise ApiKeyRejectedError(
