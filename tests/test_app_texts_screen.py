@@ -260,9 +260,9 @@ def test_audit_of_the_shared_texts(qtbot, screen, texts_dir: Path, ml100k):
 
     # Selecting a row shows the audited text itself, not a text from the output folder.
     screen.audit.table.setCurrentCell(0, 0)
-    shown = screen.audit.text_view.toPlainText()
-    assert shown.startswith(f"User {data.user_raw_ids[first.user]} names {first.title} as ")
-    assert shown.endswith(texts[first.user])
+    audit_text = screen.audit.text_view.toPlainText()
+    assert audit_text.startswith(f"User {data.user_raw_ids[first.user]} names {first.title} as ")
+    assert audit_text.endswith(texts[first.user])
 
 
 def test_empty_output_folder_is_refused(qtbot, screen, ml100k_dir):

@@ -246,13 +246,13 @@ class TextBrowser(QGroupBox):
             self.prompt_view.clear()
             self.answer_view.clear()
             return
-        what = self.tr("Item {id}") if self.kind == "items" else self.tr("User {id}")
+        subject = self.tr("Item {id}") if self.kind == "items" else self.tr("User {id}")
         self.info_label.setText(
             self.tr(
                 "{what} · {status} · {prompt_tokens} prompt + {completion_tokens} completion "
                 "tokens · request {request} · {created}"
             ).format(
-                what=what.format(id=entry.raw_id),
+                what=subject.format(id=entry.raw_id),
                 status=entry.status,
                 prompt_tokens=entry.prompt_tokens,
                 completion_tokens=entry.completion_tokens,

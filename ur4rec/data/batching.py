@@ -32,8 +32,8 @@ class TrainBatch:
 def window_starts(num_targets: int, max_len: int) -> list[int]:
     """Return the start offsets of windows that cover `num_targets` positions.
 
-    The last window ends at `num_targets` and the windows do not overlap, so every position
-    falls in exactly one of them; the first window is the short one.
+    The last window ends at `num_targets`. The windows do not overlap, so every position falls
+    in exactly one of them. The first window is the short one.
     """
     starts = list(range(num_targets - max_len, 0, -max_len))
     return [0, *reversed(starts)]
