@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from app.screens.text_source import read_dataset
 from app.training_worker import WorkerError, describe_error
+from app.worker_thread import WorkerThreadController
 from ur4rec.llm.api_key import install_redacting_filter, remove_redacting_filter, resolve_api_key
 from ur4rec.llm.dashscope_client import QuotaExhaustedError
 from ur4rec.llm.generate import GenerationSummary, generate_texts
@@ -103,7 +104,7 @@ class GenerationWorker(QObject):
             self.finished.emit()
 
 
-class GenerationController(QObject):
+class GenerationController(WorkerThreadController):
     """Owns the worker thread of one generation run at a time.
 
     `succeeded` carries the `GenerationSummary`, `failed` a `GenerationFailure`; either fires
@@ -118,27 +119,15 @@ class GenerationController(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.worker_thread: QThread | None = None
-        self.worker: GenerationWorker | None = None
         self.stop_event = threading.Event()
-
-    def is_running(self) -> bool:
-        return self.worker_thread is not None
 
     def start(self, request: GenerationRequest) -> None:
         if self.is_running():
             raise RuntimeError("a text generation run is already in progress")
         self.stop_event = threading.Event()
-        self.worker_thread = QThread()
-        self.worker_thread.setObjectName("ur4rec-texts")
-        self.worker = GenerationWorker(request, self.stop_event)
-        self.worker.moveToThread(self.worker_thread)
-        self.worker.progressed.connect(self.progressed)
-        self.worker_thread.started.connect(self.worker.run)
-        # Direct: quit from the worker thread itself, so a UI thread blocked in wait() is released.
-        self.worker.finished.connect(self.worker_thread.quit, Qt.ConnectionType.DirectConnection)
-        self.worker_thread.finished.connect(self._on_thread_finished)
-        self.worker_thread.start()
+        worker = GenerationWorker(request, self.stop_event)
+        worker.progressed.connect(self.progressed)
+        self.start_worker(worker, "ur4rec-texts")
         self.started.emit()
 
     def request_stop(self) -> None:
@@ -149,26 +138,9 @@ class GenerationController(QObject):
     def stop_requested(self) -> bool:
         return self.stop_event.is_set()
 
-    def shutdown(self) -> None:
-        """Request a stop and block until the worker thread has finished (used on exit)."""
-        if self.worker_thread is None:
-            return
-        self.request_stop()
-        self.worker_thread.finished.disconnect(self._on_thread_finished)
-        self.worker_thread.quit()
-        self.worker_thread.wait()
-        self._on_thread_finished()
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        if self.worker_thread is None:
-            return  # already handled by shutdown()
-        worker = self.worker
-        self.worker_thread.wait()
-        self.worker_thread = None
-        self.worker = None
-        if worker is not None and worker.failure is not None:
+    def report(self, worker: GenerationWorker) -> None:
+        if worker.failure is not None:
             self.failed.emit(worker.failure)
-        elif worker is not None:
+        else:
             self.succeeded.emit(worker.summary)
         self.ended.emit()

@@ -13,9 +13,10 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from app.event_relay import EventQueue, EventRelay, RelayLogHandler
+from app.worker_thread import WorkerThreadController
 from ur4rec.config import Config
 from ur4rec.errors import UR4RecError
 from ur4rec.llm.api_key import API_KEY_ENV, RedactingFilter
@@ -103,7 +104,7 @@ class TrainingWorker(QObject):
             self.finished.emit()
 
 
-class TrainingController(QObject):
+class TrainingController(WorkerThreadController):
     """Owns the worker thread of one run at a time.
 
     `ended` fires on the UI thread after the thread has finished and the relay has delivered
@@ -118,31 +119,18 @@ class TrainingController(QObject):
     def __init__(self, relay: EventRelay, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.relay = relay
-        self.worker_thread: QThread | None = None
-        self.worker: TrainingWorker | None = None
         self.stop_token: ev.StopToken | None = None
         self.request: RunRequest | None = None
         self._log_handler: RelayLogHandler | None = None
-
-    def is_running(self) -> bool:
-        return self.worker_thread is not None
 
     def start(self, request: RunRequest) -> None:
         if self.is_running():
             raise RuntimeError("a run is already in progress")
         self.request = request
         self.stop_token = ev.StopToken()
-        self.worker_thread = QThread()
-        self.worker_thread.setObjectName("ur4rec-training")
-        self.worker = TrainingWorker(request, self.relay.queue, self.stop_token)
-        self.worker.moveToThread(self.worker_thread)
-        self.worker_thread.started.connect(self.worker.run)
-        # Direct: quit from the worker thread itself, so a UI thread blocked in wait() is released.
-        self.worker.finished.connect(self.worker_thread.quit, Qt.ConnectionType.DirectConnection)
-        self.worker_thread.finished.connect(self._on_thread_finished)
         self._attach_log_handler()
         self.relay.start()
-        self.worker_thread.start()
+        self.start_worker(TrainingWorker(request, self.relay.queue, self.stop_token), "ur4rec-training")
         self.started.emit()
 
     def request_stop(self) -> None:
@@ -153,17 +141,6 @@ class TrainingController(QObject):
     @property
     def stop_requested(self) -> bool:
         return self.stop_token is not None and self.stop_token.stop_requested
-
-    def shutdown(self) -> None:
-        """Request a stop and block until the worker thread has finished (used on exit)."""
-        if self.worker_thread is None:
-            return
-        self.request_stop()
-        # The queued `finished` call would otherwise arrive after this cleanup.
-        self.worker_thread.finished.disconnect(self._on_thread_finished)
-        self.worker_thread.quit()
-        self.worker_thread.wait()
-        self._on_thread_finished()
 
     def _attach_log_handler(self) -> None:
         self._log_handler = RelayLogHandler(self.relay.queue)
@@ -184,20 +161,13 @@ class TrainingController(QObject):
             logging.getLogger(name).removeHandler(self._log_handler)
         self._log_handler = None
 
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        if self.worker_thread is None:
-            return  # already handled by shutdown()
-        worker = self.worker
-        # `finished` is emitted just before the thread exits. Waiting ensures the QThread is never
-        # destroyed while it still runs.
-        self.worker_thread.wait()
+    def release(self) -> None:
         self._detach_log_handler()
         self.relay.stop()
-        self.worker_thread = None
-        self.worker = None
-        if worker is not None and worker.error is not None:
+
+    def report(self, worker: TrainingWorker) -> None:
+        if worker.error is not None:
             self.failed.emit(worker.error)
-        elif worker is not None:
+        else:
             self.succeeded.emit(worker.results or {})
         self.ended.emit()
