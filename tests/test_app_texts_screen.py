@@ -70,7 +70,7 @@ def written_files(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()]
 
 
-def test_offline_generation_fills_the_cache_and_the_browser(qtbot, screen, tmp_path, ml100k):
+def test_offline_generation_fills_browser(qtbot, screen, tmp_path, ml100k):
     data, _ = ml100k
     configure(screen, "items", "offline", limit=25)
     assert not screen.generation.model_combo.isEnabled()  # the offline backend has no model
@@ -99,7 +99,7 @@ def test_offline_generation_fills_the_cache_and_the_browser(qtbot, screen, tmp_p
     assert data.items[1].title in screen.browser.model.names.values()
 
 
-def test_dashscope_generation_shows_prompt_and_answer(qtbot, screen, tmp_path, ml100k,
+def test_dashscope_generation_shows_prompt(qtbot, screen, tmp_path, ml100k,
                                                       monkeypatch, studio_settings):
     data, split = ml100k
     with MockDashScope(ok, delay_s=0.05) as server:
@@ -138,7 +138,7 @@ def test_dashscope_generation_shows_prompt_and_answer(qtbot, screen, tmp_path, m
         assert FAKE_KEY.encode() not in path.read_bytes(), path
 
 
-def test_stop_keeps_finished_texts_and_start_resumes(qtbot, screen, tmp_path, monkeypatch):
+def test_stop_then_start_resumes(qtbot, screen, tmp_path, monkeypatch):
     with MockDashScope(ok, delay_s=0.15) as server:
         monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
         configure(screen, "items", "dashscope", limit=30, concurrency=2)
@@ -167,7 +167,7 @@ def test_stop_keeps_finished_texts_and_start_resumes(qtbot, screen, tmp_path, mo
     assert len(browser_ids(screen)) == 30
 
 
-def test_quota_answer_stops_and_shows_the_error(qtbot, screen, tmp_path, monkeypatch):
+def test_quota_error_stops_run(qtbot, screen, tmp_path, monkeypatch):
     def responder(index: int, body: dict) -> Reply:
         return ok(index, body) if index < 5 else error(400, "Arrearage")
 
@@ -188,7 +188,7 @@ def test_quota_answer_stops_and_shows_the_error(qtbot, screen, tmp_path, monkeyp
     assert len(browser_ids(screen)) == 5
 
 
-def test_moderated_item_is_marked_and_filterable(qtbot, screen, monkeypatch):
+def test_moderated_item_is_filterable(qtbot, screen, monkeypatch):
     def responder(index: int, body: dict) -> Reply:
         if "GoldenEye" in prompt_of(body):
             return error(400, "DataInspectionFailed")
@@ -292,7 +292,7 @@ def test_main_window_has_a_texts_tab(main_window):
     assert screen.source().out_dir == main_window.settings.data_folder / "generated-texts" / "ml-100k"
 
 
-def test_closing_during_generation_keeps_the_window_responsive(qtbot, main_window, ml100k_dir,
+def test_close_during_generation_waits(qtbot, main_window, ml100k_dir,
                                                                tmp_path, monkeypatch):
     isolate_network(monkeypatch, FAKE_KEY)
     screen = main_window.texts_screen

@@ -16,8 +16,8 @@ from ur4rec.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
-# Texts encoded between two writes of the cache: roughly 3 minutes of MiniLM on one busy CPU
-# core for 20-title synthetic user texts (estimated from the synthetic-10x benchmark).
+# Texts encoded between two writes of the cache: about 2.6 minutes of MiniLM on one CPU core
+# for 20-title synthetic user texts (measured on synthetic-100x); short texts take less.
 CHUNK_TEXTS = 2048
 
 ProgressCallback = Callable[[int, int], None]
