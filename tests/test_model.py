@@ -59,6 +59,33 @@ def test_gates_are_a_distribution_per_candidate():
     assert gates[2, -1].std(0).max() > 0
 
 
+@pytest.mark.parametrize("proxies", [0, 2])
+def test_retriever_scores_match_formula(proxies):
+    # score[b, l, c] = sum over experts e of gate[b, l, c, e] * (user[b, l, e] . item[c, e]),
+    # gate = softmax over e of (query[b, l, e] . key[c] / sqrt(D) + bias[b, l, e]).
+    model = make_model(moe={"num_proxies": proxies})
+    model.eval()
+    user_ids, item_seq, _ = edge_batch()
+    retriever = model.retriever
+    out = retriever(user_ids, item_seq)
+    candidates = torch.tensor([1, 7, 17, 40])
+    scores, gates = retriever.score(out, candidates)
+
+    items = retriever.item_vectors(candidates)  # (C, E, D)
+    keys = retriever.router_key(retriever.item_text[candidates]) if proxies else None
+    for b in range(3):
+        for pos in (0, 7):
+            for col in range(len(candidates)):
+                dots = (out.user_vectors[b, pos] * items[col]).sum(-1)  # (E,)
+                if proxies:
+                    logits = out.gate_query[b, pos] @ keys[col] / retriever.dim**0.5 + out.gate_bias[b, pos]
+                    expected_gates = torch.softmax(logits, dim=0)
+                else:
+                    expected_gates = torch.full((3,), 1 / 3)
+                assert torch.allclose(gates[b, pos, col], expected_gates, atol=1e-5)
+                assert scores[b, pos, col].item() == pytest.approx((expected_gates * dots).sum().item(), abs=1e-4)
+
+
 def test_no_proxies_means_uniform_gates():
     model = make_model(moe={"num_proxies": 0})
     user_ids, item_seq, _ = edge_batch()

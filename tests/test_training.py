@@ -31,6 +31,16 @@ def test_results_have_every_stage_and_protocol(tiny_run):
     assert results["final_stage"] == "end_to_end"
 
 
+def test_stage_end_scores_trained_kinds(tiny_run):
+    stages = json.loads((tiny_run / "results.json").read_text())["stages"]
+    # The retriever is untrained after pretrain_sasrec: neither it nor the fusion is scored there.
+    assert set(stages["pretrain_sasrec"]["valid"]) == {"sasrec"}
+    assert set(stages["pretrain_sasrec"]["test"]) == {"sasrec"}
+    for stage in ("pretrain_retriever", "joint_finetune", "end_to_end"):
+        for phase in ("valid", "test"):
+            assert set(stages[stage][phase]) == {"fused", "sasrec", "retriever"}, (stage, phase)
+
+
 def test_run_directory_contents(tiny_run):
     assert (tiny_run / "config.yaml").is_file()
     assert (tiny_run / "store.sqlite").is_file()

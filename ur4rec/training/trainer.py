@@ -75,6 +75,7 @@ class Trainer:
         self.run = RunDir(Path(run_dir))
         self.bus = bus or ev.EventBus()
         self.stop = stop or ev.StopToken()
+        self._stages: list[str] = []  # the stages of the current fit, in order
         self.batches = TrainBatches(prepared.split, config.data.max_seq_len, config.training.batch_size)
         # SASRec alone may train on every window of a long sequence; stages with the memory
         # need one row per user.
@@ -108,6 +109,7 @@ class Trainer:
     def fit(self, stages: list[str] | None = None, resume: bool = False) -> dict:
         """Run the stages in order; with `resume`, skip finished stages and continue the current one."""
         stages = self.stages_to_run(stages)
+        self._stages = stages
         state = self.run.read_state() if resume else {"format": 1, "completed": {}, "current": None}
         self.bus.emit(ev.RunStarted(str(self.run.root), tuple(stages), resume))
         self._restore_completed(state, stages)
@@ -332,7 +334,7 @@ class Trainer:
         if "retriever" in spec.modules:
             snapshot_id = self._refresh_and_snapshot(stage, st)
         split = self.prepared.split
-        kinds = tuple(k for k in SCORE_KINDS if self._score_available(k))
+        kinds = self._trained_score_kinds(stage, spec)
         result = {
             "score": spec.score,
             "best_epoch": st.early.best_epoch,
@@ -349,6 +351,20 @@ class Trainer:
                                         "model": self.model.state_dict(), "metric": st.early.best})
         self.bus.emit(ev.StageFinished(stage, st.early.best_epoch, result, False))
         return result
+
+    def _trained_score_kinds(self, stage: str, spec) -> tuple[str, ...]:
+        """Return the score kinds to evaluate at the end of `stage`: those whose modules have trained.
+
+        After `pretrain_sasrec` the retriever still has its initial weights, so its score and the
+        fused one are meaningless. On a large catalogue they would also cost two full passes.
+        """
+        done = self._stages[:self._stages.index(stage) + 1]
+        trained = {module for name in done for module in STAGE_SPECS[name].modules}
+        needed = {"sasrec": {"sasrec"} if self.model.uses_sasrec else set(),
+                  "retriever": {"retriever"} if self.model.uses_retriever else set()}
+        needed["fused"] = needed["sasrec"] | needed["retriever"]
+        return tuple(kind for kind in SCORE_KINDS
+                     if kind == spec.score or (self._score_available(kind) and needed[kind] <= trained))
 
     def _score_available(self, kind: str) -> bool:
         if kind == "sasrec":
