@@ -227,3 +227,20 @@ def test_every_trigger_builds(trigger):
     model = make_model(memory={"update_trigger": trigger})
     user_ids, item_seq, _ = edge_batch()
     assert torch.isfinite(model.score(model(user_ids, item_seq)).fused).all()
+
+
+@pytest.mark.parametrize("trigger", UPDATE_TRIGGERS)
+@pytest.mark.parametrize("proxies", [0, 2])
+def test_last_positions_match_full_forward(trigger, proxies):
+    model = make_model(memory={"update_trigger": trigger}, moe={"num_proxies": proxies})
+    model.eval()
+    user_ids, item_seq, _ = edge_batch()
+    model.memory.update(user_ids, torch.randn(3, model.retriever.dim), step=1)
+    with torch.no_grad():
+        full = model.score(model(user_ids, item_seq))
+        for keep in (1, 3):
+            part = model.score(model(user_ids, item_seq, positions=keep))
+            assert part.fused.shape == (3, keep, NUM_ITEMS + 1)
+            for kind in ("sasrec", "retriever", "fused", "gates"):
+                expected = getattr(full, kind)[:, -keep:]
+                assert torch.allclose(getattr(part, kind), expected, atol=1e-5), (kind, keep)

@@ -96,7 +96,7 @@ def recommend(loaded: LoadedRun, raw_user_id: str, k: int = 10, phase: str = "te
     tail = torch.from_numpy(history[-model.max_len:].astype(np.int64))
     if len(tail):
         item_seq[0, -len(tail):] = tail
-    scores = model.score(model(torch.tensor([user]), item_seq), last_only=True)
+    scores = model.score(model(torch.tensor([user]), item_seq, positions=1), last_only=True)
     fused = scores.fused[0, -1].clone()
     fused[0] = float("-inf")
     fused[torch.from_numpy(history.astype(np.int64))] = float("-inf")

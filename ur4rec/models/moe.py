@@ -66,40 +66,42 @@ class MoERetriever(nn.Module):
             self.router_query = nn.Linear(dim, len(EXPERTS) * dim)
             self.router_key = nn.Linear(text_dim, dim)
 
-    def _recency_mean(self, values: torch.Tensor, is_item: torch.Tensor) -> torch.Tensor:
-        """Causal recency-weighted mean over positions: (B, L, D) -> (B, L, D)."""
+    def _recency_mean(self, values: torch.Tensor, is_item: torch.Tensor, keep: int) -> torch.Tensor:
+        """Causal recency-weighted mean at the last `keep` positions: (B, L, D) -> (B, K, D)."""
         length = values.size(1)
         decay = torch.sigmoid(self.recency_logit)
         idx = torch.arange(length, device=values.device)
-        gap = (idx.unsqueeze(1) - idx.unsqueeze(0)).float()  # (L, L): t - s
+        gap = (idx[-keep:].unsqueeze(1) - idx.unsqueeze(0)).float()  # (K, L): t - s
         weights = torch.where(gap >= 0, decay ** gap.clamp(min=0), torch.zeros_like(gap))
-        weights = weights.unsqueeze(0) * is_item.unsqueeze(1).float()  # (B, L, L)
+        weights = weights.unsqueeze(0) * is_item.unsqueeze(1).float()  # (B, K, L)
         norm = weights.sum(-1, keepdim=True).clamp(min=1e-8)
         return (weights / norm) @ values
 
     def forward(self, user_ids: torch.Tensor, item_seq: torch.Tensor,
-                memory: torch.Tensor | None = None) -> RetrieverOutput:
-        """Build the user side of each expert at every position.
+                memory: torch.Tensor | None = None, positions: int = 0) -> RetrieverOutput:
+        """Build the user side of each expert at the last `positions` positions (0: all).
 
-        user_ids (B,), item_seq (B, L); memory (B, L, D) or None blends the user's memory in.
+        user_ids (B,), item_seq (B, L); memory (B, K, D) for those K positions, or None, blends
+        the user's memory in.
         """
         is_item = item_seq > 0  # (B, L)
         length = item_seq.size(1)
+        keep = positions if 0 < positions < length else length
         pref = self.pref_user(self.user_text[user_ids])  # (B, D)
-        pref = pref.unsqueeze(1).expand(-1, length, -1)  # (B, L, D)
-        desc = self._recency_mean(self.desc_history(self.item_text[item_seq]), is_item)  # (B, L, D)
-        ids = self._recency_mean(self.item_id(item_seq), is_item)  # (B, L, D)
-        experts = self.dropout(torch.stack([pref, desc, ids], dim=2))  # (B, L, E, D)
+        pref = pref.unsqueeze(1).expand(-1, keep, -1)  # (B, K, D)
+        desc = self._recency_mean(self.desc_history(self.item_text[item_seq]), is_item, keep)  # (B, K, D)
+        ids = self._recency_mean(self.item_id(item_seq), is_item, keep)  # (B, K, D)
+        experts = self.dropout(torch.stack([pref, desc, ids], dim=2))  # (B, K, E, D)
 
         if memory is not None:
-            rep = experts.mean(2)  # (B, L, D)
-            gate = torch.sigmoid(self.memory_gate(torch.cat([rep, memory], dim=-1)))  # (B, L, 1)
+            rep = experts.mean(2)  # (B, K, D)
+            gate = torch.sigmoid(self.memory_gate(torch.cat([rep, memory], dim=-1)))  # (B, K, 1)
             experts = experts + (gate * self.memory_proj(memory)).unsqueeze(2)
 
         gate_query = gate_bias = None
         if self.num_proxies > 0:
             experts, summary = self._refine(experts)
-            gate_bias = self.router_bias(summary)  # (B, L, E)
+            gate_bias = self.router_bias(summary)  # (B, K, E)
             gate_query = self.router_query(summary).view(*summary.shape[:2], len(EXPERTS), self.dim)
         return RetrieverOutput(experts, experts.mean(2), gate_query, gate_bias)
 

@@ -56,19 +56,25 @@ class UR4Rec(nn.Module):
         return self.kind != "sasrec_only"
 
     def forward(self, user_ids: torch.Tensor, item_seq: torch.Tensor,
-                with_retriever: bool = True) -> ModelOutput:
+                with_retriever: bool = True, positions: int = 0) -> ModelOutput:
         """Encode a batch: user_ids (B,), left-padded item_seq (B, L).
 
         `with_retriever=False` skips the retriever and memory when only SASRec scores are needed.
+        `positions=N` returns only the last N positions (0: all), so a loss or an evaluation that
+        reads only those does not pay for the retriever's proxies and router at the others. The
+        memory replay still runs over the whole sequence.
         """
         batch, length = item_seq.shape
-        seq_output = self.sasrec(item_seq) if self.uses_sasrec else None  # (B, L, Ds)
+        keep = positions if 0 < positions < length else length
+        seq_output = self.sasrec(item_seq)[:, -keep:] if self.uses_sasrec else None  # (B, K, Ds)
         retriever_out = replay = None
         if self.uses_retriever and with_retriever:
             memory = None
             if self.memory is not None:
                 memory, replay = self._memory_states(user_ids, item_seq)
-            retriever_out = self.retriever(user_ids, item_seq, memory)
+                memory = memory[:, -keep:]
+            retriever_out = self.retriever(user_ids, item_seq, memory, positions=keep)
+        length = keep
         if seq_output is None:
             seq_output = item_seq.new_zeros(batch, length, self.sasrec.item_emb.embedding_dim).float()
         rep = retriever_out.representation if retriever_out is not None else seq_output.new_zeros(

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ur4rec.data.batching import TrainBatch
-from ur4rec.models.ur4rec import UR4Rec, cross_entropy, last_positions
+from ur4rec.models.ur4rec import UR4Rec, cross_entropy
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,8 @@ def compute_loss(model: UR4Rec, batch: TrainBatch, score_kind: str,
         logits[..., 0] = float("-inf")
         return StepOutput(cross_entropy(logits, targets), None, None, None)
 
-    out = model(batch.user_ids, batch.item_seq)
-    if loss_positions:
-        targets = targets[:, -loss_positions:]
-        out = last_positions(out, loss_positions)
+    out = model(batch.user_ids, batch.item_seq, positions=loss_positions)
+    targets = targets[:, -out.seq_output.size(1):]
     is_target = targets > 0
     if num_negatives > 0:
         candidates, columns = sample_candidates(targets, model.num_items, num_negatives)

@@ -411,7 +411,7 @@ def refresh_memory(model: UR4Rec, prepared: Prepared, step: int, batch_size: int
         user_ids = torch.from_numpy(batch_users)
         item_seq = torch.from_numpy(pad_left(seqs, model.max_len))
         lengths = torch.tensor([len(s) for s in seqs])
-        out = model(user_ids, item_seq)
+        out = model(user_ids, item_seq, positions=1)
         if memory.sequence_triggered:
             model.store_memory(user_ids, out, lengths, step)
         else:
