@@ -244,3 +244,18 @@ def test_last_positions_match_full_forward(trigger, proxies):
             for kind in ("sasrec", "retriever", "fused", "gates"):
                 expected = getattr(full, kind)[:, -keep:]
                 assert torch.allclose(getattr(part, kind), expected, atol=1e-5), (kind, keep)
+
+
+def test_cross_entropy_skips_padding_targets():
+    torch.manual_seed(0)
+    logits = torch.randn(2, 4, 9, requires_grad=True)
+    targets = torch.tensor([[0, 0, 3, 5], [0, 1, 8, 2]])
+    real = targets > 0
+    expected = -torch.log_softmax(logits, dim=-1)[real].gather(1, targets[real].unsqueeze(1)).mean()
+    assert cross_entropy(logits, targets).item() == pytest.approx(expected.item(), rel=1e-6)
+
+    # Without any real target the loss is zero and still has a gradient.
+    empty = cross_entropy(logits, torch.zeros_like(targets))
+    empty.backward()
+    assert empty.item() == 0.0
+    assert torch.isfinite(logits.grad).all()

@@ -141,9 +141,8 @@ def last_positions(out: ModelOutput, count: int) -> ModelOutput:
     return ModelOutput(out.seq_output[:, -count:], retriever, out.replay, out.fusion_weights[:, -count:])
 
 
-def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over positions whose target is a real item; logits (B, L, C)."""
-    mask = targets > 0
-    if not bool(mask.any()):
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int = 0) -> torch.Tensor:
+    """Mean cross-entropy over positions whose target is not `ignore_index`; logits (B, L, C)."""
+    if not bool((targets != ignore_index).any()):
         return logits.sum() * 0.0
-    return F.cross_entropy(logits[mask], targets[mask])
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=ignore_index)

@@ -84,9 +84,10 @@ def compute_loss(model: UR4Rec, batch: TrainBatch, score_kind: str,
     targets = batch.pos_items  # (B, L)
     if score_kind == "sasrec":
         # Fast path: SASRec alone needs neither the retriever nor the memory.
-        logits = model.sasrec.score_all(model.sasrec(batch.item_seq))  # (B, L, N+1)
-        logits[..., 0] = float("-inf")
-        return StepOutput(cross_entropy(logits, targets), None, None, None)
+        # The logits leave out the padding column 0, so targets shift down by one and padding
+        # positions (-1) are ignored: no masked copy of the (B, L, N) logits.
+        logits = model.sasrec(batch.item_seq) @ model.sasrec.item_embeddings()[1:].T  # (B, L, N)
+        return StepOutput(cross_entropy(logits, targets - 1, ignore_index=-1), None, None, None)
 
     out = model(batch.user_ids, batch.item_seq, positions=loss_positions)
     targets = targets[:, -out.seq_output.size(1):]
