@@ -69,7 +69,3 @@ class SASRec(nn.Module):
     def item_embeddings(self) -> torch.Tensor:
         """Return the item embedding table used as the output layer (N+1, D)."""
         return self.item_emb.weight
-
-    def score_all(self, seq_output: torch.Tensor) -> torch.Tensor:
-        """Score every item for each representation: (..., D) -> (..., N+1)."""
-        return seq_output @ self.item_emb.weight.T
