@@ -137,7 +137,7 @@ def report(args, loaded: LoadedRun, rows: list[dict], train_s: float | None) -> 
     data, config = loaded.prepared.data, loaded.config
     out.note(
         f"Run {loaded.run.root} (stage {loaded.stage}, model {config.training.model}); "
-        f"phase {args.phase}; {args.repeats} timed repeats after one warm-up\n"
+        f"phase {args.phase}; {args.repeats} timed repeat{'s' if args.repeats != 1 else ''} after one warm-up\n"
         f"Data {data.name}: {data.num_users:,} users, {data.num_items:,} items; "
         f"max_seq_len {config.data.max_seq_len}, SASRec dim {config.sasrec.hidden_dim}, "
         f"MoE dim {config.moe.hidden_dim}, memory {config.memory.max_memory_size} "

@@ -110,7 +110,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
 
     for target in range(found + 1, SCHEMA_VERSION + 1):
         _apply_step(conn, target, path)
-    if found < SCHEMA_VERSION:
+    if found == 0:
+        logger.info("Created run store %s (schema %d)", path, SCHEMA_VERSION)
+    elif found < SCHEMA_VERSION:
         logger.info("Migrated run store %s from schema %d to %d", path, found, SCHEMA_VERSION)
     return found
 
