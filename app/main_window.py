@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gc_guard import UiThreadCollector
 from app.i18n import install_translators
 from app.preload import preload_training_modules
 from app.screens.config_screen import ConfigScreen
@@ -327,6 +328,9 @@ def run_studio(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     configure_logging()
     app = QApplication.instance() or QApplication(argv)
+    # Qt objects must be destroyed on this thread, so the garbage collector runs only here.
+    collector = UiThreadCollector(app)
+    app.aboutToQuit.connect(collector.stop)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     settings = Settings()

@@ -8,7 +8,8 @@ protobuf. In the worker thread of a first run that froze the UI for up to about 
 
 NOTE: importing them in a background thread while the UI thread created widgets deadlocked in
 about 1 of 10 test sessions with PySide6 6.11. Both threads were blocked, the UI thread inside
-garbage collection, and the cause was not found. So the imports run on the UI thread instead.
+garbage collection. The likely cause is the one `app/gc_guard.py` describes and now prevents, but
+the imports still run on the UI thread.
 """
 
 from __future__ import annotations

@@ -44,3 +44,21 @@ def tiny_run(tmp_path_factory, ml100k_dir, texts_dir) -> Path:
     config = tiny_config(root, ml100k_dir, texts_dir)
     start_run(config, root / "run", tensorboard=True)
     return root / "run"
+
+
+@pytest.fixture(autouse=True)
+def ui_thread_garbage_collection(request: pytest.FixtureRequest):
+    """In Qt tests, collect garbage on the UI thread only, as the studio does.
+
+    Otherwise a worker thread may run the collector on leftover widgets of an earlier test and
+    deadlock with the UI thread.
+    """
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from app.gc_guard import UiThreadCollector
+
+    request.getfixturevalue("qapp")
+    collector = UiThreadCollector()
+    yield
+    collector.stop()

@@ -3,8 +3,10 @@ import torch
 
 from tests.helpers import small_model_config
 from ur4rec.config import FUSION_METHODS, UPDATE_TRIGGERS
+from ur4rec.data.batching import TrainBatch
 from ur4rec.models.ur4rec import UR4Rec, cross_entropy
 from ur4rec.training.checkpoint import load_checkpoint, save_checkpoint
+from ur4rec.training.stages import compute_loss
 
 NUM_USERS, NUM_ITEMS, TEXT_DIM = 6, 40, 12
 
@@ -259,3 +261,19 @@ def test_cross_entropy_skips_padding_targets():
     empty.backward()
     assert empty.item() == 0.0
     assert torch.isfinite(logits.grad).all()
+
+
+def test_retriever_loss_skips_sasrec():
+    model = make_model()
+    model.eval()
+    user_ids, item_seq, targets = edge_batch()
+    batch = TrainBatch(user_ids, item_seq, targets, torch.tensor([0, 1, 8]))
+    step = compute_loss(model, batch, "retriever", num_negatives=0, loss_positions=3)
+
+    # The same loss from the full forward pass, SASRec included.
+    logits = model.score(model(user_ids, item_seq)).retriever[:, -3:]
+    logits = logits.masked_fill(torch.arange(NUM_ITEMS + 1) == 0, float("-inf"))
+    expected = cross_entropy(logits, targets[:, -3:])
+    assert step.loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert step.fusion is None
+    assert step.gates is not None

@@ -49,7 +49,8 @@ def evaluate(model: UR4Rec, split: LeaveOneOutSplit, phase: str, negatives: np.n
         item_seq = torch.from_numpy(inputs).to(device)
         target_t = torch.from_numpy(targets).to(device)
         needs_retriever = score_kinds != ("sasrec",)
-        out = model(user_ids, item_seq, with_retriever=needs_retriever, positions=1)
+        out = model(user_ids, item_seq, with_retriever=needs_retriever, positions=1,
+                    with_sasrec=score_kinds != ("retriever",))
         scores = model.score(out, last_only=True)
         seen_mask = _seen_mask(histories, targets, model.num_items + 1, device)
         negs = torch.from_numpy(negatives[batch_users]).to(device)

@@ -56,17 +56,20 @@ class UR4Rec(nn.Module):
         return self.kind != "sasrec_only"
 
     def forward(self, user_ids: torch.Tensor, item_seq: torch.Tensor,
-                with_retriever: bool = True, positions: int = 0) -> ModelOutput:
+                with_retriever: bool = True, positions: int = 0, with_sasrec: bool = True) -> ModelOutput:
         """Encode a batch: user_ids (B,), left-padded item_seq (B, L).
 
-        `with_retriever=False` skips the retriever and memory when only SASRec scores are needed.
+        `with_retriever=False` skips the retriever and memory when only SASRec scores are needed,
+        and `with_sasrec=False` skips SASRec when only retriever scores are (its output is zero).
         `positions=N` returns only the last N positions (0: all), so a loss or an evaluation that
         reads only those does not pay for the retriever's proxies and router at the others. The
         memory replay still runs over the whole sequence.
         """
         batch, length = item_seq.shape
         keep = positions if 0 < positions < length else length
-        seq_output = self.sasrec(item_seq)[:, -keep:] if self.uses_sasrec else None  # (B, K, Ds)
+        seq_output = None
+        if self.uses_sasrec and with_sasrec:
+            seq_output = self.sasrec(item_seq)[:, -keep:]  # (B, K, Ds)
         retriever_out = replay = None
         if self.uses_retriever and with_retriever:
             memory = None

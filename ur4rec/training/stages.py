@@ -89,7 +89,9 @@ def compute_loss(model: UR4Rec, batch: TrainBatch, score_kind: str,
         logits = model.sasrec(batch.item_seq) @ model.sasrec.item_embeddings()[1:].T  # (B, L, N)
         return StepOutput(cross_entropy(logits, targets - 1, ignore_index=-1), None, None, None)
 
-    out = model(batch.user_ids, batch.item_seq, positions=loss_positions)
+    # The retriever loss reads no SASRec score, so the SASRec forward pass is skipped.
+    retriever_alone = score_kind == "retriever"
+    out = model(batch.user_ids, batch.item_seq, positions=loss_positions, with_sasrec=not retriever_alone)
     targets = targets[:, -out.seq_output.size(1):]
     is_target = targets > 0
     if num_negatives > 0:
@@ -108,7 +110,8 @@ def compute_loss(model: UR4Rec, batch: TrainBatch, score_kind: str,
     if scores.gates is not None:
         index = gate_columns.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, 1, scores.gates.size(-1))
         gates = scores.gates.gather(2, index).squeeze(2)[is_target].detach()  # (M, E)
-    fusion = out.fusion_weights[is_target].detach()  # (M, 2)
+    # Without the SASRec output the fusion weights would be meaningless, so none are reported.
+    fusion = None if retriever_alone else out.fusion_weights[is_target].detach()  # (M, 2)
     return StepOutput(loss, gates, fusion, out)
 
 
