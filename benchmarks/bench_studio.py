@@ -188,6 +188,17 @@ def run_with_controller(
     }
 
 
+def ui_thread_collector(app: QApplication):
+    """Collect garbage on the UI thread as run_studio does; None in a studio without that step."""
+    try:
+        from app.gc_guard import UiThreadCollector
+    except ImportError:
+        return None
+    collector = UiThreadCollector(app)
+    app.aboutToQuit.connect(collector.stop)
+    return collector
+
+
 def preload() -> float | None:
     """Import the training modules as `run_studio` does before its window opens; return the seconds.
 
@@ -229,8 +240,15 @@ def startup_note(run: dict) -> str:
     else:
         preload_text = f"{run['preload_s']:.2f} s, before the timer started, as run_studio does before its window opens"
     start_text = "-" if run.get("start_call_s") is None else f"{run['start_call_s'] * 1000:.0f} ms"
+    collections = run.get("ui_thread_gc_collections")
+    gc_text = (
+        "Garbage collection runs in any thread (this studio has no UI-thread collector)."
+        if collections is None
+        else f"Garbage collection ran on the UI thread only: {collections} collections, inside the timings."
+    )
     return (
-        f"Importing the training modules: {preload_text}. The start call itself ran on the UI thread for {start_text}."
+        f"Importing the training modules: {preload_text}. The start call itself ran on the UI thread for "
+        f"{start_text}. {gc_text}"
     )
 
 
@@ -283,6 +301,7 @@ def main() -> None:
     overrides = [*SMALL_OVERRIDES, *args.overrides]
     config = common.load_bench_config(args.config, overrides)
     app = QApplication.instance() or QApplication([])
+    collector = ui_thread_collector(app)
     preload_s = preload()
     with tempfile.TemporaryDirectory(prefix="ur4rec-bench-studio-") as folder:
         settings = Settings.from_file(Path(folder) / "settings.ini")
@@ -300,6 +319,7 @@ def main() -> None:
         timer.stop()
         app.processEvents()
     run["preload_s"] = preload_s
+    run["ui_thread_gc_collections"] = None if collector is None else collector.collections
     start = run.get("start", float("inf"))
     first_step = marks.first_step or float("inf")
     phases = {
