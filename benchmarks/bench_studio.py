@@ -189,7 +189,7 @@ def run_with_controller(
 
 
 def ui_thread_collector(app: QApplication):
-    """Collect garbage on the UI thread as run_studio does; None in a studio without that step."""
+    """Start collecting garbage on the UI thread as run_studio does; return None in a studio without that step."""
     try:
         from app.gc_guard import UiThreadCollector
     except ImportError:

@@ -18,7 +18,7 @@ class Cycle:
         self.finalized.append(threading.current_thread().name)
 
 
-def test_collector_turns_automatic_gc_off_until_stop(qtbot):
+def test_collector_keeps_gc_off_after_stop(qtbot):
     # The autouse fixture already installed one collector for this test.
     assert not gc.isenabled()
     collector = UiThreadCollector(interval_ms=10)
@@ -26,7 +26,7 @@ def test_collector_turns_automatic_gc_off_until_stop(qtbot):
     assert not gc.isenabled()
 
 
-def test_worker_garbage_is_collected_on_ui_thread(qtbot):
+def test_worker_garbage_collected_on_ui_thread(qtbot):
     finalized: list[str] = []
     collector = UiThreadCollector(interval_ms=10)
 

@@ -67,7 +67,7 @@ class MoERetriever(nn.Module):
             self.router_key = nn.Linear(text_dim, dim)
 
     def _recency_mean(self, values: torch.Tensor, is_item: torch.Tensor, keep: int) -> torch.Tensor:
-        """Causal recency-weighted mean at the last `keep` positions: (B, L, D) -> (B, K, D)."""
+        """Return the causal recency-weighted mean at the last `keep` positions: (B, L, D) -> (B, K, D)."""
         length = values.size(1)
         decay = torch.sigmoid(self.recency_logit)
         idx = torch.arange(length, device=values.device)
